@@ -1,0 +1,14 @@
+const { src, dest, parallel } = require('gulp');
+
+// tsc emits only .js; icons and the model catalog are read at run time from dist/.
+function copyIcons() {
+	return src(['nodes/**/*.{png,svg}', 'credentials/**/*.{png,svg}'], { base: '.', encoding: false }).pipe(
+		dest('dist'),
+	);
+}
+
+function copyModelCatalog() {
+	return src('models/**/*.json', { base: '.' }).pipe(dest('dist'));
+}
+
+exports['build:assets'] = parallel(copyIcons, copyModelCatalog);

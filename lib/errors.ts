@@ -1,0 +1,35 @@
+/**
+ * Every failure the core reports on purpose carries a stable `code`, so front ends (the n8n nodes, tests,
+ * a future Node-RED node) can branch on it and users can search for it. Messages name the bad value.
+ */
+export type CutoutErrorCode =
+	| 'empty_input'
+	| 'unsupported_format'
+	| 'corrupt_image'
+	| 'too_many_pixels'
+	| 'too_many_bytes'
+	| 'invalid_option'
+	| 'model_unknown'
+	| 'model_not_pinned'
+	| 'model_unavailable'
+	| 'model_integrity'
+	| 'model_download_failed'
+	| 'custom_model_refused'
+	| 'inference_failed';
+
+export class CutoutError extends Error {
+	readonly code: CutoutErrorCode;
+	/** Extra guidance for the user (what to change), shown as the error description in n8n. */
+	readonly hint?: string;
+
+	constructor(code: CutoutErrorCode, message: string, hint?: string) {
+		super(message);
+		this.name = 'CutoutError';
+		this.code = code;
+		this.hint = hint;
+	}
+}
+
+export function isCutoutError(error: unknown): error is CutoutError {
+	return error instanceof CutoutError;
+}
