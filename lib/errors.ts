@@ -15,7 +15,9 @@ export type CutoutErrorCode =
 	| 'model_integrity'
 	| 'model_download_failed'
 	| 'custom_model_refused'
-	| 'inference_failed';
+	| 'inference_failed'
+	/** The caller cancelled (AbortSignal), e.g. the n8n execution was stopped; not a failure to report. */
+	| 'aborted';
 
 export class CutoutError extends Error {
 	readonly code: CutoutErrorCode;
