@@ -4,10 +4,8 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, truncate, utimes, writ
 import * as http from 'node:http';
 import { type AddressInfo, Socket } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { inspect } from 'node:util';
-
-import { ModuleKind, ScriptTarget, transpileModule } from 'typescript';
 
 import {
 	type DownloadOptions,
@@ -323,8 +321,7 @@ describe('ensurePinnedFile', () => {
 	it('lets one of several real processes download while the others wait for it', async () => {
 		const stalled = stallAfter(2_000_000);
 		server.route(MODEL_ROUTE, stalled.handler);
-		const modulePath = await compileForChildProcesses(join(workDir, 'compiled'));
-		const children = Array.from({ length: 3 }, () => runChild(modulePath, pin().url, dest));
+		const children = Array.from({ length: 3 }, () => runChild(join(REPO_DIR, 'lib/models/download.ts'), pin().url, dest));
 		const waiting = () => children.filter((child) => /Waiting for process \d+ on .+ to finish fetching u2netp\.onnx/.test(child.output)).length;
 
 		// Hold the first download until both other processes are seen waiting on its lock.
@@ -335,7 +332,7 @@ describe('ensurePinnedFile', () => {
 		expect(children.map((child) => child.output.trimEnd().split('\n').at(-1))).toEqual([dest, dest, dest]);
 		expect(server.requests).toEqual([MODEL_ROUTE]);
 		expect(await sha256OfFile(dest)).toBe(MODEL_SHA256);
-		expect((await filesIn(workDir)).filter((file) => !file.startsWith('compiled/'))).toEqual(['models/u2netp/u2netp.onnx']);
+		expect(await filesIn(workDir)).toEqual(['models/u2netp/u2netp.onnx']);
 	});
 
 	it('takes over a lock whose holder stopped refreshing it', async () => {
@@ -432,7 +429,7 @@ describe('resolveModelsDir', () => {
 
 // ---- Helpers ----
 
-/** Run by `node -e` with the compiled module, URL and destination as arguments; prints logs, then the path. */
+/** Run by `node -e` (with ts-node) with the module, URL and destination as arguments; prints logs, then the path. */
 const CHILD_SCRIPT = `
 const [modulePath, url, dest] = process.argv.slice(1);
 require(modulePath)
@@ -449,7 +446,9 @@ interface ChildRun {
 
 function runChild(modulePath: string, url: string, destination: string): ChildRun {
 	// eslint-disable-next-line @n8n/community-nodes/no-dangerous-functions -- test only: stands in for n8n queue workers
-	const child = spawn(process.execPath, ['-e', CHILD_SCRIPT, modulePath, url, destination]);
+	const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', CHILD_SCRIPT, modulePath, url, destination], {
+		cwd: REPO_DIR,
+	});
 	const run: ChildRun = {
 		output: '',
 		// 'close' rather than 'exit': it comes after the output has been read to the end.
@@ -459,20 +458,6 @@ function runChild(modulePath: string, url: string, destination: string): ChildRu
 	};
 	for (const stream of [child.stdout, child.stderr]) stream.on('data', (data: Buffer) => (run.output += data.toString()));
 	return run;
-}
-
-/** ts-jest compiles in memory, so child processes get their own JavaScript of the module and its one import. */
-async function compileForChildProcesses(outDir: string): Promise<string> {
-	for (const file of ['lib/errors.ts', 'lib/models/download.ts']) {
-		const source = await readFile(join(REPO_DIR, file), 'utf8');
-		const { outputText } = transpileModule(source, {
-			compilerOptions: { module: ModuleKind.CommonJS, target: ScriptTarget.ES2022, esModuleInterop: true },
-		});
-		const outPath = join(outDir, file.replace(/\.ts$/, '.js'));
-		await mkdir(dirname(outPath), { recursive: true });
-		await writeFile(outPath, outputText);
-	}
-	return join(outDir, 'lib/models/download.js');
 }
 
 function pin(overrides: Partial<PinnedFile> = {}): PinnedFile {

