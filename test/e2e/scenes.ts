@@ -1,0 +1,174 @@
+/**
+ * Synthetic test photos with a known answer: one salient object (disc, rounded rectangle, ellipse) drawn
+ * with shading on a textured background, plus the exact ground-truth mask of the object.
+ *
+ * Used by the e2e suite (IoU of n8n's mask output against the truth) and by scripts/demo.js when no
+ * photo folder is available. Deterministic (seeded), built with sharp only.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import sharp from 'sharp';
+
+export type Shape = 'disc' | 'roundedRect' | 'ellipse';
+
+export interface SceneSpec {
+	name: string;
+	width: number;
+	height: number;
+	shape: Shape;
+	/** Object colour, RGB 0–255. */
+	colour: [number, number, number];
+	format: 'png' | 'jpeg';
+	seed: number;
+}
+
+export interface Scene {
+	spec: SceneSpec;
+	/** File name the input is written under (name + extension). */
+	fileName: string;
+	/** The encoded input image. */
+	encoded: Buffer;
+	/** Ground truth, one byte per pixel, 1 = object. */
+	truth: Uint8Array;
+	/** Fraction of pixels that belong to the object. */
+	truthFraction: number;
+}
+
+export const DEFAULT_SCENES: SceneSpec[] = [
+	{ name: 'orange-disc', width: 640, height: 480, shape: 'disc', colour: [236, 112, 28], format: 'png', seed: 1 },
+	{ name: 'blue-tile', width: 800, height: 600, shape: 'roundedRect', colour: [40, 86, 200], format: 'png', seed: 2 },
+	{ name: 'green-egg', width: 480, height: 720, shape: 'ellipse', colour: [52, 168, 72], format: 'jpeg', seed: 3 },
+];
+
+/** mulberry32: small, deterministic PRNG. */
+function prng(seed: number): () => number {
+	let a = seed >>> 0;
+	return () => {
+		a = (a + 0x6d2b79f5) >>> 0;
+		let t = a;
+		t = Math.imul(t ^ (t >>> 15), t | 1);
+		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+	};
+}
+
+/** Signed distance (px, negative inside) to the object, and a surface normal-ish shading term in [0,1]. */
+function shapeField(spec: SceneSpec): (x: number, y: number) => { sd: number; shade: number } {
+	const { width: w, height: h } = spec;
+	const cx = w * 0.5;
+	const cy = h * 0.52;
+	const light = (nx: number, ny: number) => {
+		// lambert term of a dome, light from the top left
+		const nz = Math.sqrt(Math.max(0, 1 - nx * nx - ny * ny));
+		return Math.max(0, -0.45 * nx - 0.45 * ny + 0.77 * nz);
+	};
+	if (spec.shape === 'disc') {
+		const r = Math.min(w, h) * 0.3;
+		return (x, y) => {
+			const dx = x - cx;
+			const dy = y - cy;
+			const d = Math.hypot(dx, dy);
+			return { sd: d - r, shade: light(Math.min(1, dx / r), Math.min(1, dy / r)) };
+		};
+	}
+	if (spec.shape === 'ellipse') {
+		const rx = w * 0.3;
+		const ry = h * 0.33;
+		return (x, y) => {
+			const nx = (x - cx) / rx;
+			const ny = (y - cy) / ry;
+			const k = Math.hypot(nx, ny);
+			// first-order distance to an ellipse: (k - 1) / |grad k|
+			const gx = nx / (rx * (k || 1));
+			const gy = ny / (ry * (k || 1));
+			const g = Math.hypot(gx, gy) || 1e-9;
+			return { sd: (k - 1) / g, shade: light(Math.min(1, nx), Math.min(1, ny)) };
+		};
+	}
+	// rounded rectangle
+	const hw = w * 0.27;
+	const hh = h * 0.24;
+	const rad = Math.min(hw, hh) * 0.35;
+	return (x, y) => {
+		const qx = Math.abs(x - cx) - (hw - rad);
+		const qy = Math.abs(y - cy) - (hh - rad);
+		const outside = Math.hypot(Math.max(qx, 0), Math.max(qy, 0));
+		const inside = Math.min(Math.max(qx, qy), 0);
+		const nx = (x - cx) / hw;
+		const ny = (y - cy) / hh;
+		return { sd: outside + inside - rad, shade: 0.55 + 0.45 * light(0.6 * nx, 0.6 * ny) };
+	};
+}
+
+/** Draws one scene (pixels + truth) and encodes it. */
+export async function drawScene(spec: SceneSpec): Promise<Scene> {
+	const { width: w, height: h } = spec;
+	const rand = prng(spec.seed);
+	const field = shapeField(spec);
+	const rgb = Buffer.alloc(w * h * 3);
+	const truth = new Uint8Array(w * h);
+	// background: muted beige/grey, two stripe directions, blotches and grain
+	const base: [number, number, number] = [150 + 20 * rand(), 145 + 15 * rand(), 135 + 15 * rand()];
+	const f1 = 0.05 + 0.03 * rand();
+	const f2 = 0.011 + 0.01 * rand();
+	const phase = rand() * Math.PI * 2;
+	const blobs = Array.from({ length: 12 }, () => ({ x: rand() * w, y: rand() * h, r: 30 + rand() * 90, v: (rand() - 0.5) * 36 }));
+	let inside = 0;
+	for (let y = 0; y < h; y++) {
+		for (let x = 0; x < w; x++) {
+			let tex = 9 * Math.sin(f1 * (x + 0.6 * y) + phase) + 7 * Math.sin(f2 * (0.3 * x - y)) + (rand() - 0.5) * 22;
+			for (const b of blobs) {
+				const d2 = ((x - b.x) ** 2 + (y - b.y) ** 2) / (b.r * b.r);
+				if (d2 < 4) tex += b.v * Math.exp(-d2);
+			}
+			const { sd, shade } = field(x + 0.5, y + 0.5);
+			const cover = Math.min(1, Math.max(0, 0.5 - sd)); // 1 px anti-aliased edge
+			const i = y * w + x;
+			if (sd <= 0) {
+				truth[i] = 1;
+				inside++;
+			}
+			for (let c = 0; c < 3; c++) {
+				const bg = base[c] + tex;
+				const fg = spec.colour[c] * (0.45 + 0.65 * shade) + 30 * Math.pow(shade, 12) + (rand() - 0.5) * 6;
+				rgb[i * 3 + c] = Math.max(0, Math.min(255, Math.round(cover * fg + (1 - cover) * bg)));
+			}
+		}
+	}
+	const image = sharp(rgb, { raw: { width: w, height: h, channels: 3 } });
+	const encoded = spec.format === 'jpeg' ? await image.jpeg({ quality: 92 }).toBuffer() : await image.png().toBuffer();
+	const fileName = `${spec.name}.${spec.format === 'jpeg' ? 'jpg' : 'png'}`;
+	return { spec, fileName, encoded, truth, truthFraction: inside / (w * h) };
+}
+
+/** Draws the scenes and writes the inputs into `dir`. */
+export async function writeScenes(dir: string, specs: SceneSpec[] = DEFAULT_SCENES): Promise<Scene[]> {
+	fs.mkdirSync(dir, { recursive: true });
+	const scenes: Scene[] = [];
+	for (const spec of specs) {
+		const scene = await drawScene(spec);
+		fs.writeFileSync(path.join(dir, scene.fileName), scene.encoded);
+		scenes.push(scene);
+	}
+	return scenes;
+}
+
+/** Decodes an image file to raw pixels and reports the channel count stored in the file. */
+export async function readImage(file: string): Promise<{ width: number; height: number; fileChannels: number; format?: string; data: Buffer; channels: number }> {
+	const meta = await sharp(file).metadata();
+	const { data, info } = await sharp(file).raw().toBuffer({ resolveWithObject: true });
+	return { width: info.width, height: info.height, fileChannels: meta.channels ?? info.channels, format: meta.format, data, channels: info.channels };
+}
+
+/** Intersection over union of channel `channel` of `pixels` (thresholded at `threshold`) and a 0/1 truth mask. */
+export function maskIoU(pixels: Buffer | Uint8Array, channels: number, channel: number, truth: Uint8Array, threshold = 128): number {
+	let inter = 0;
+	let union = 0;
+	for (let i = 0; i < truth.length; i++) {
+		const p = pixels[i * channels + channel] >= threshold;
+		const t = truth[i] === 1;
+		if (p && t) inter++;
+		if (p || t) union++;
+	}
+	return union === 0 ? 1 : inter / union;
+}
