@@ -1,9 +1,10 @@
-import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
 
 import { type DecodedImage, type DecodeLimits, decodeImage } from '../../lib/image/decode';
 import { CutoutError, type CutoutErrorCode } from '../../lib/errors';
 import { bmpHeaderOnly, encodeBmp24, encodeBmp32, encodeBmp8 } from '../helpers/bmp';
+import { HEIC_ALPHA, HEIC_OPAQUE } from '../helpers/heic';
+import { pngWithHeader } from '../helpers/pngHeader';
 
 const LIMITS: DecodeLimits = { maxPixels: 10_000_000, maxInputBytes: 10_000_000 };
 
@@ -53,67 +54,7 @@ async function expectCutoutError(
 	return error as CutoutError;
 }
 
-/** A PNG whose IHDR claims the given size, followed by one tiny IDAT: only a header reader can take it. */
-function pngWithHeader(width: number, height: number): Buffer {
-	const chunk = (type: string, data: Buffer) => {
-		const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-		const length = Buffer.alloc(4);
-		length.writeUInt32BE(data.length);
-		const crc = Buffer.alloc(4);
-		crc.writeUInt32BE(crc32(body));
-		return Buffer.concat([length, body, crc]);
-	};
-	const ihdr = Buffer.alloc(13);
-	ihdr.writeUInt32BE(width, 0);
-	ihdr.writeUInt32BE(height, 4);
-	ihdr.set([8, 6, 0, 0, 0], 8); // 8-bit RGBA, deflate, adaptive filters, no interlace
-	return Buffer.concat([
-		Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-		chunk('IHDR', ihdr),
-		chunk('IDAT', Buffer.from([0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01])),
-		chunk('IEND', Buffer.alloc(0)),
-	]);
-}
 
-/**
- * Made with libheif 1.15's heif-enc (x265) from a 32×16 PNG: left half (220, 30, 30), right half
- * (30, 30, 220); in the alpha file the right half is fully transparent. No HEVC encoder is available to
- * the tests (prebuilt sharp and libheif-js decode only), hence stored bytes.
- */
-const HEIC_OPAQUE = Buffer.from(
-	'AAAAHGZ0eXBoZWljAAAAAG1pZjFoZWljbWlhZgAAAa1tZXRhAAAAAAAAACFoZGxyAAAAAAAAAABwaWN0AAAAAAAAAAAAAAAAAAAA' +
-		'AA5waXRtAAAAAAACAAAAEGlkYXQAAAAAACAAEAAAADhpbG9jAQAAAERAAAIAAQAAAAAAAAHRAAEAAAAAAAAA1wACAAEAAAAAAAAA' +
-		'AQAAAAAAAAAIAAAAOGlpbmYAAAAAAAIAAAAVaW5mZQIAAAEAAQAAaHZjMQAAAAAVaW5mZQIAAAAAAgAAZ3JpZAAAAADYaXBycAAA' +
-		'ALZpcGNvAAAAdmh2Y0MBA3AAAAAAAAAAAAAe8AD8/fj4AAAPAyAAAQAYQAEMAf//A3AAAAMAkAAAAwAAAwAeugJAIQABACpCAQED' +
-		'cAAAAwCQAAADAAADAB6gIIEFluqumubgQEDAgAAAAwCAAAADAIQiAAEABkQBwXPBiQAAABRpc3BlAAAAAAAAAEAAAABAAAAAFGlz' +
-		'cGUAAAAAAAAAIAAAABAAAAAQcGl4aQAAAAADCAgIAAAAGmlwbWEAAAAAAAAAAgABAoECAAICA4QAAAAaaXJlZgAAAAAAAAAOZGlt' +
-		'ZwACAAEAAQAAAN9tZGF0AAAA0ygBrwnIZ73eOSNXf//QvJ//PeOh/KM2K3/4vWPv42hv/7qrP5Tr/cmqLsInpzfV0ApM/md0AnjT' +
-		'VihH6T6obU/C2OV4pPfde86UjR7s5VGftafyHFngJd+apmqsqM7brxkP089Qk5BLcIKchSWEQkf8OQpGDOnz61UaZJefsSID33Xv' +
-		'OlI0e7MRigr45fHI+u7m1jTlks4tHT2IzpKIqN6CgD5KWfujcRiEOdc/tFHUHePhMrrLZPgrfkVBMt3/z2basxy18Ym1jkcmnATV' +
-		'3DIvh0A=',
-	'base64',
-);
-const HEIC_ALPHA = Buffer.from(
-	'AAAAHGZ0eXBoZWljAAAAAG1pZjFoZWljbWlhZgAAAvxtZXRhAAAAAAAAACFoZGxyAAAAAAAAAABwaWN0AAAAAAAAAAAAAAAAAAAA' +
-		'AA5waXRtAAAAAAACAAAAGGlkYXQAAAAAACAAEAAAAAAAIAAQAAAAYGlsb2MBAAAAREAABAABAAAAAAAAAyAAAQAAAAAAAADXAAIA' +
-		'AQAAAAAAAAABAAAAAAAAAAgAAwAAAAAAAAP3AAEAAAAAAAABHQAEAAEAAAAAAAAAAQAAAAgAAAAIAAAAYmlpbmYAAAAAAAQAAAAV' +
-		'aW5mZQIAAAEAAQAAaHZjMQAAAAAVaW5mZQIAAAAAAgAAZ3JpZAAAAAAVaW5mZQIAAAEAAwAAaHZjMQAAAAAVaW5mZQIAAAAABAAA' +
-		'Z3JpZAAAAAGxaXBycAAAAYRpcGNvAAAAdmh2Y0MBA3AAAAAAAAAAAAAe8AD8/fj4AAAPAyAAAQAYQAEMAf//A3AAAAMAkAAAAwAA' +
-		'AwAeugJAIQABACpCAQEDcAAAAwCQAAADAAADAB6gIIEFluqumubgQEDAgAAAAwCAAAADAIQiAAEABkQBwXPBiQAAABRpc3BlAAAA' +
-		'AAAAAEAAAABAAAAAFGlzcGUAAAAAAAAAIAAAABAAAAAQcGl4aQAAAAADCAgIAAAAcWh2Y0MBBAgAAAAAAAAAAAAe8AD8/Pj4AAAP' +
-		'AyAAAQAXQAEMAf//BAgAAAMAn/gAAAMAAB66AkAhAAEAJkIBAQQIAAADAJ/4AAADAAAewIIEFluqumubAgAAAwACAAADAAIQIgAB' +
-		'AAZEAcFzwYkAAAAUaXNwZQAAAAAAAABAAAAAQAAAABRpc3BlAAAAAAAAACAAAAAQAAAADnBpeGkAAAAAAQgAAAAnYXV4QwAAAAB1' +
-		'cm46bXBlZzpoZXZjOjIwMTU6YXV4aWQ6MQAAAAAlaXBtYQAAAAAAAAAEAAECgQIAAgIDhAADAoUGAAQDB4iJAAAANmlyZWYAAAAA' +
-		'AAAADmRpbWcAAgABAAEAAAAOZGltZwAEAAEAAwAAAA5hdXhsAAQAAQACAAAB/G1kYXQAAADTKAGvCchnvd45I1d//9C8n/8946H8' +
-		'ozYrf/i9Y+/jaG//uqs/lOv9yaouwienN9XQCkz+Z3QCeNNWKEfpPqhtT8LY5Xik9917zpSNHuzlUZ+1p/IcWeAl35qmaqyoztuv' +
-		'GQ/Tz1CTkEtwgpyFJYRCR/w5CkYM6fPrVRpkl5+xIgPfde86UjR7sxGKCvjl8cj67ubWNOWSzi0dPYjOkoio3oKAPkpZ+6NxGIQ5' +
-		'1z+0UdQd4+Eyustk+Ct+RUEy3f/PZtqzHLXxibWORyacBNXcMi+HQAAAARkoAa4TkOOsVIBrhRmv/ubaUr//VUNlk2gnOPT7IGIo' +
-		'VQ3ntSvvqtTvJK6f40Bdk9o7cLH/O1tR8eEFkHKixB3z7E4HzlOIA0/xevA//AeZPAvI/oLiwiIa2GtSOPkqrj+SoaRL6R6p9FSV' +
-		'BSNzhTnYcwhoCyChqN/SJA7QuW662ZPY730laoA/Lh7tTwN0qGNnQECRDeCq3yGTSforbPysLGP/FxQQTrE5pz/4QDQexB5Re15r' +
-		'2obJ7NemQmulxBQrk4fGEigMK/IimtnJv63PifaswdKLCPl3z1hm5jTvW2VEzgtJdg3yG/Dl4UbWqgSPpfm/mTf+SmeN7f7BURXT' +
-		'EE0JItejkNodGoDiqQk7FH+8LS+0VLSKSg==',
-	'base64',
-);
 
 describe('decodeImage: formats', () => {
 	const source = () => sharp(halves(32, 16, RED, BLUE), { raw: { width: 32, height: 16, channels: 3 } });
