@@ -37,14 +37,56 @@ export interface SegmentationContract {
 	output: SegmentationOutputContract;
 }
 
-export interface CatalogModel extends SegmentationContract {
+/** One tensor of an inpainting model, and how pixel values map to it: value = pixel × scale. */
+export interface InpaintingImageTensor {
+	name: string;
+	type: 'uint8' | 'float32';
+	/** 1 for 0..255 tensors, 1/255 for 0..1 tensors. */
+	scale: number;
+}
+
+export interface InpaintingMaskTensor {
+	name: string;
+	type: 'uint8' | 'float32';
+	/** The value that marks a pixel to fill (MI-GAN: 0, LaMa: 1). */
+	fill: number;
+	/** The value that marks a pixel to keep (MI-GAN: 255, LaMa: 0). */
+	keep: number;
+}
+
+/**
+ * How an inpainting graph is fed. 'graph' cropping: the graph takes any H×W and crops around the holes
+ * itself (MI-GAN pipeline v2); 'pipeline': the graph has a fixed square input and we feed it crops around
+ * each hole, resized to `size` (LaMa).
+ */
+export interface InpaintingContract {
+	cropping: 'graph' | 'pipeline';
+	/** Fixed square input size for 'pipeline' cropping; null when H and W are dynamic. */
+	size: number | null;
+	input: { image: InpaintingImageTensor; mask: InpaintingMaskTensor };
+	/** RGB [1,3,H,W]; pixel = value × scale (LaMa outputs 0..255, so 1). Named, or by position. */
+	output: { name?: string; index?: number; type: 'uint8' | 'float32'; scale: number };
+}
+
+interface CatalogEntryBase {
 	id: string;
-	task: ModelTask;
 	displayName: string;
 	description: string;
 	default?: boolean;
+	/** Run an fp16 export in fp32 (see fp16ToFp32.ts): faster on ONNX Runtime's CPU provider. */
+	widenFp16?: boolean;
 	sources: WeightsSource[];
 	licence: string;
+}
+
+/** A segmentation entry (the shape every entry had before inpainting models joined the catalog). */
+export interface CatalogModel extends CatalogEntryBase, SegmentationContract {
+	task: ModelTask;
+}
+
+export interface InpaintingCatalogModel extends CatalogEntryBase {
+	task: 'inpainting';
+	inpainting: InpaintingContract;
 }
 
 interface CatalogFile {
@@ -97,6 +139,33 @@ function validateEntry(entry: CatalogModel): void {
 	if (entry.task !== 'segmentation' && entry.task !== 'inpainting') throw new Error(`Invalid task in ${where}`);
 	if (!Array.isArray(entry.sources) || entry.sources.length === 0) throw new Error(`No sources in ${where}`);
 	if (entry.task === 'segmentation') validateSegmentationContract(entry, where);
+	else validateInpaintingContract((entry as unknown as InpaintingCatalogModel).inpainting, where);
+}
+
+/** An inpainting model by id, its contract checked; `catalog` lets tests pin toy models instead. */
+export function findInpaintingModel(id: string, catalog = loadCatalog()): InpaintingCatalogModel {
+	return findModel(id, 'inpainting', catalog) as unknown as InpaintingCatalogModel;
+}
+
+export function validateInpaintingContract(contract: InpaintingContract | undefined, where: string): void {
+	if (!contract || (contract.cropping !== 'graph' && contract.cropping !== 'pipeline')) {
+		throw new Error(`inpainting.cropping must be "graph" or "pipeline" in ${where}`);
+	}
+	if (contract.cropping === 'pipeline' && !(Number.isInteger(contract.size) && contract.size! >= 32 && contract.size! <= 4096)) {
+		throw new Error(`inpainting.size must be a whole number from 32 to 4096 for pipeline cropping in ${where}`);
+	}
+	const { image, mask } = contract.input ?? {};
+	const types = ['uint8', 'float32'];
+	if (!image?.name || !types.includes(image.type) || !(image.scale > 0)) {
+		throw new Error(`inpainting.input.image needs a name, a type (uint8 or float32) and a positive scale in ${where}`);
+	}
+	if (!mask?.name || !types.includes(mask.type) || !Number.isFinite(mask.fill) || !Number.isFinite(mask.keep) || mask.fill === mask.keep) {
+		throw new Error(`inpainting.input.mask needs a name, a type and distinct fill and keep values in ${where}`);
+	}
+	const { output } = contract;
+	if (!output || !types.includes(output.type) || !(output.scale > 0) || (output.name === undefined && output.index === undefined)) {
+		throw new Error(`inpainting.output needs a name or an index, a type and a positive scale in ${where}`);
+	}
 }
 
 export function validateSegmentationContract(contract: SegmentationContract, where: string): void {

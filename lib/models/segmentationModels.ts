@@ -1,7 +1,10 @@
+import { readFile } from 'node:fs/promises';
+
 import { getSession, type InferenceSession } from '../inference/sessions';
 import { type SegmentationContract, findModel, validateSegmentationContract } from './catalog';
 import { allowedCustomModelDirs, checkCustomModelPath } from './customModel';
 import type { DownloadOptions } from './download';
+import { convertFp16ModelToFp32 } from './fp16ToFp32';
 import { resolveModelsDir } from './modelsDir';
 import { locateWeights } from './weights';
 
@@ -32,6 +35,10 @@ export async function loadSegmentationModel(
 		return { id: `custom:${path}`, contract: choice.contract, session };
 	}
 	const model = findModel(choice.id, 'segmentation');
-	const session = await getSession(model.id, () => locateWeights(model, { ...options, modelsDir }));
+	const session = await getSession(model.id, async () => {
+		const weights = await locateWeights(model, { ...options, modelsDir });
+		if (!model.widenFp16) return weights;
+		return { bytes: convertFp16ModelToFp32('bytes' in weights ? weights.bytes : await readFile(weights.path)) };
+	});
 	return { id: model.id, contract: model, session };
 }
