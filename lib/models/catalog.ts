@@ -171,22 +171,22 @@ export function validateInpaintingContract(contract: InpaintingContract | undefi
 export function validateSegmentationContract(contract: SegmentationContract, where: string): void {
 	const { input, output } = contract;
 	if (!Number.isInteger(input.size) || input.size < 32 || input.size > 4096) {
-		throw new Error(`Invalid input size ${input.size} in ${where}`);
+		throw new CutoutError('invalid_option', `Invalid input size ${input.size} in ${where}`);
 	}
 	if (!Array.isArray(input.sizes) || !input.sizes.includes(input.size)) {
-		throw new Error(`input.sizes must include the native size ${input.size} in ${where}`);
+		throw new CutoutError('invalid_option', `input.sizes must include the native size ${input.size} in ${where}`);
 	}
 	for (const key of ['mean', 'std'] as const) {
 		if (!Array.isArray(input[key]) || input[key].length !== 3 || input[key].some((v) => !Number.isFinite(v))) {
-			throw new Error(`input.${key} must be three numbers in ${where}`);
+			throw new CutoutError('invalid_option', `input.${key} must be three numbers in ${where}`);
 		}
 	}
-	if (input.std.some((v) => v === 0)) throw new Error(`input.std must not contain 0 in ${where}`);
-	if (!(input.scale > 0)) throw new Error(`input.scale must be positive in ${where}`);
+	if (input.std.some((v) => v === 0)) throw new CutoutError('invalid_option', `input.std must not contain 0 in ${where}`);
+	if (!(input.scale > 0)) throw new CutoutError('invalid_option', `input.scale must be positive in ${where}`);
 	if (output.activation !== 'sigmoid' && output.activation !== 'none') {
-		throw new Error(`output.activation must be "sigmoid" or "none" in ${where}`);
+		throw new CutoutError('invalid_option', `output.activation must be "sigmoid" or "none" in ${where}`);
 	}
 	if (output.name === undefined && output.index === undefined) {
-		throw new Error(`output needs a name or an index in ${where}`);
+		throw new CutoutError('invalid_option', `output needs a name or an index in ${where}`);
 	}
 }

@@ -1,0 +1,188 @@
+/**
+ * npm run bench: speed and memory figures in ONE run on this machine, medians over >= 5 repetitions after a
+ * warm-up, as ratios against baselines measured in the same run. Prints and writes bench/RESULTS.md.
+ * Figures, not pass/fail: the exit code is 0 whatever they are.
+ *
+ *   P0 forward pass: ours (fp16 widened to fp32, our session options) vs the shipped fp16 file, ORT defaults
+ *   P1 end-to-end Remove Background (decode → infer → refine → encode PNG + mask) vs our bare forward pass
+ *   P2 vs @imgly/background-removal-node on the same weights and images (in a child process)
+ *   P3 a batch of 20 items through the node: items per second vs 1 / forward
+ *   P4 peak RSS for a 24 MP input; RSS after 500 items vs after 50
+ */
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import sharp from 'sharp';
+
+import { decodeImage } from '../lib/image/decode';
+import { toInputTensor } from '../lib/inference/segment';
+import { findModel } from '../lib/models/catalog';
+import { loadSegmentationModel } from '../lib/models/segmentationModels';
+import { locateWeights } from '../lib/models/weights';
+import { removeBackground } from '../lib/pipeline/removeBackground';
+import { RemoveBackground } from '../nodes/RemoveBackground/RemoveBackground.node';
+import { binaryItem, fakeExecuteFunctions } from '../test/helpers/executeFunctions';
+import { makeScene, sceneAsJpeg } from '../test/helpers/scene';
+import { markdownTable, median, medianMs, ratioRow, type ResultRow } from './stats';
+
+const REPETITIONS = Math.max(5, Number(process.env.BENCH_REPETITIONS ?? 5));
+const LIMITS = { maxPixels: 100e6, maxInputBytes: 1e9 };
+const MODEL_ID = 'isnet-general-fp16';
+const IMAGES = [
+	{ label: '2 MP', width: 1732, height: 1155 },
+	{ label: '12 MP', width: 4243, height: 2828 },
+];
+
+type Jpegs = Record<string, Buffer>;
+
+async function forwardMs(session: ort.InferenceSession, tensor: Float32Array): Promise<number> {
+	const feeds = { input: new ort.Tensor('float32', tensor, [1, 3, 1024, 1024]) };
+	return medianMs(() => session.run(feeds, ['output']), REPETITIONS);
+}
+
+async function p0(tensor: Float32Array): Promise<{ rows: ResultRow[]; oursMs: number }> {
+	const entry = findModel(MODEL_ID, 'segmentation');
+	const shipped = (await locateWeights(entry, { modelsDir: '/nonexistent' })) as { bytes: Uint8Array };
+	const defaults = await ort.InferenceSession.create(shipped.bytes);
+	const defaultMs = await forwardMs(defaults, tensor);
+	await defaults.release();
+	const ours = await loadSegmentationModel({ id: MODEL_ID });
+	const oursMs = await forwardMs(ours.session, tensor);
+	return {
+		oursMs,
+		rows: [
+			{ id: 'P0', what: 'forward pass, shipped fp16 file, ORT defaults', figure: `${defaultMs.toFixed(0)} ms` },
+			{ id: 'P0', what: 'forward pass, ours (widened to fp32, our session options)', figure: `${oursMs.toFixed(0)} ms` },
+			ratioRow('P0', 'ours / default forward', oursMs / defaultMs, { op: '<=', value: 0.9 }),
+		],
+	};
+}
+
+async function p1(jpegs: Jpegs, forward: number): Promise<{ rows: ResultRow[]; endToEnd: Record<string, number> }> {
+	const model = await loadSegmentationModel({ id: MODEL_ID });
+	const rows: ResultRow[] = [];
+	const endToEnd: Record<string, number> = {};
+	for (const image of IMAGES) {
+		const splits: Record<string, number[]> = { decodeMs: [], inferMs: [], refineMs: [], encodeMs: [] };
+		const ms = await medianMs(async () => {
+			const result = await removeBackground(jpegs[image.label], model, { limits: LIMITS });
+			for (const key of Object.keys(splits)) splits[key].push(result.timings[key as keyof typeof result.timings]);
+		}, REPETITIONS);
+		endToEnd[image.label] = ms;
+		const split = Object.entries(splits)
+			.map(([key, values]) => `${key.replace('Ms', '')} ${median(values.slice(1)).toFixed(0)}`)
+			.join(' / ');
+		rows.push({ id: 'P1', what: `end to end ${image.label} (ms: ${split})`, figure: `${ms.toFixed(0)} ms` });
+		rows.push(ratioRow('P1', `end to end / forward, ${image.label}`, ms / forward, { op: '<=', value: image.label === '2 MP' ? 1.15 : Infinity }));
+	}
+	rows[rows.length - 1].target = '(no target)';
+	rows[rows.length - 1].met = undefined;
+	return { rows, endToEnd };
+}
+
+function p2(jpegs: Jpegs, endToEnd: Record<string, number>, dir: string): ResultRow[] {
+	const rows: ResultRow[] = [];
+	for (const image of IMAGES) {
+		const path = join(dir, `${image.label.replace(' ', '')}.jpg`);
+		writeFileSync(path, jpegs[image.label]);
+		// A child process: the peer ships its own onnxruntime-node 1.17, which must not share our process.
+		const output = execFileSync(process.execPath, [join(__dirname, 'peer-imgly.js'), path, String(REPETITIONS)], {
+			encoding: 'utf8',
+			maxBuffer: 1 << 20,
+		});
+		const peerMs = Number(/median (\d+(?:\.\d+)?)/.exec(output)?.[1]);
+		rows.push({ id: 'P2', what: `@imgly/background-removal-node, ${image.label}`, figure: `${peerMs.toFixed(0)} ms` });
+		rows.push(ratioRow('P2', `peer / ours, ${image.label}`, peerMs / endToEnd[image.label], { op: '>=', value: image.label === '2 MP' ? 3.3 : 4 }));
+	}
+	return rows;
+}
+
+async function p3(forward: number): Promise<ResultRow[]> {
+	const scene = makeScene(1200, 900);
+	const jpeg = await sceneAsJpeg(scene);
+	const items = Array.from({ length: 20 }, (_, i) => binaryItem(jpeg, `item-${i}.jpg`, 'image/jpeg'));
+	const parameters = {
+		engine: 'local',
+		binaryPropertyName: 'data',
+		model: MODEL_ID,
+		operatingResolution: 'native',
+		refineForeground: true,
+		outputFormat: 'png',
+		background: 'transparent',
+		includeMask: true,
+		options: {},
+	};
+	const node = new RemoveBackground();
+	await node.execute.call(fakeExecuteFunctions({ items: items.slice(0, 1), parameters }));
+	const started = performance.now();
+	await node.execute.call(fakeExecuteFunctions({ items, parameters }));
+	const perSecond = items.length / ((performance.now() - started) / 1000);
+	return [
+		{ id: 'P3', what: '20 items (1.1 MP JPEG) through the node', figure: `${perSecond.toFixed(3)} items/s` },
+		ratioRow('P3', 'items/s ÷ (1 / forward)', perSecond / (1000 / forward), { op: '>=', value: 0.9 }),
+	];
+}
+
+function p4(): ResultRow[] {
+	const run = (args: string[]) =>
+		JSON.parse(
+			execFileSync(process.execPath, ['--expose-gc', '-r', 'ts-node/register/transpile-only', join(__dirname, 'memory.ts'), ...args], {
+				encoding: 'utf8',
+				cwd: join(__dirname, '..'),
+			})
+				.trim()
+				.split('\n')
+				.pop()!,
+		) as Record<string, number>;
+	const peak = run(['peak', '24']);
+	const soak = run(['soak', '500']);
+	const growth = soak.rssAfterLast / soak.rssAfter50 - 1;
+	return [
+		{ id: 'P4', what: `peak RSS, one 24 MP input (${peak.width}×${peak.height}), ISNet`, figure: `${(peak.maxRssMb / 1024).toFixed(2)} GiB` },
+		{ id: 'P4', what: `RSS after item 50 → after item 500 (u2netp, 640×480)`, figure: `${soak.rssAfter50.toFixed(0)} → ${soak.rssAfterLast.toFixed(0)} MB` },
+		{ id: 'P4', what: 'RSS growth 50 → 500', figure: `${(growth * 100).toFixed(1)} %`, target: '< 5 %', met: growth < 0.05 },
+	];
+}
+
+async function main(): Promise<void> {
+	const dir = execFileSync('mktemp', ['-d'], { encoding: 'utf8' }).trim();
+	const jpegs: Jpegs = {};
+	for (const image of IMAGES) jpegs[image.label] = await sceneAsJpeg(makeScene(image.width, image.height));
+	const decoded = await decodeImage(jpegs['2 MP'], LIMITS);
+	const tensor = await toInputTensor(decoded.rgb, decoded.width, decoded.height, 1024, findModel(MODEL_ID, 'segmentation').input);
+
+	const rows: ResultRow[] = [];
+	const section = async <T>(name: string, task: () => Promise<T> | T): Promise<T> => {
+		const started = performance.now();
+		const result = await task();
+		console.error(`${name} done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+		return result;
+	};
+	const { rows: p0Rows, oursMs: forward } = await section('P0', () => p0(tensor));
+	rows.push(...p0Rows);
+	const { rows: p1Rows, endToEnd } = await section('P1', () => p1(jpegs, forward));
+	rows.push(...p1Rows);
+	rows.push(...(await section('P2', () => p2(jpegs, endToEnd, dir))));
+	rows.push(...(await section('P3', () => p3(forward))));
+	rows.push(...(await section('P4', () => p4())));
+
+	const report = [
+		'# Benchmark results',
+		'',
+		`Generated by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ` +
+			`${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, onnxruntime-node ${require('onnxruntime-node/package.json').version}, ` +
+			`sharp ${sharp.versions.sharp}. Medians of ${REPETITIONS} runs after a warm-up; images are generated scenes (JPEG q92).`,
+		'',
+		markdownTable(rows),
+		'',
+	].join('\n');
+	writeFileSync(join(__dirname, 'RESULTS.md'), report);
+	console.log(report);
+}
+
+main().catch((error) => {
+	console.error(error);
+	process.exit(1);
+});

@@ -1,0 +1,41 @@
+/** Small helpers shared by the benchmark scripts: timing, medians, a results table. */
+
+export function median(values: number[]): number {
+	const sorted = [...values].sort((a, b) => a - b);
+	const middle = Math.floor(sorted.length / 2);
+	return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/** Runs `task` once to warm up, then `repetitions` times; returns the median wall time in ms. */
+export async function medianMs(task: () => Promise<unknown>, repetitions: number): Promise<number> {
+	await task();
+	const times: number[] = [];
+	for (let i = 0; i < repetitions; i++) {
+		const started = performance.now();
+		await task();
+		times.push(performance.now() - started);
+	}
+	return median(times);
+}
+
+export interface ResultRow {
+	id: string;
+	what: string;
+	figure: string;
+	target?: string;
+	met?: boolean;
+}
+
+export function ratioRow(id: string, what: string, ratio: number, target: { op: '<=' | '>='; value: number }): ResultRow {
+	const met = target.op === '<=' ? ratio <= target.value : ratio >= target.value;
+	return { id, what, figure: `${ratio.toFixed(2)}×`, target: `${target.op} ${target.value}×`, met };
+}
+
+export function markdownTable(rows: ResultRow[]): string {
+	const lines = ['| id | measurement | figure | target | met |', '|---|---|---|---|---|'];
+	for (const row of rows) {
+		const met = row.met === undefined ? '' : row.met ? 'yes' : '**no**';
+		lines.push(`| ${row.id} | ${row.what} | ${row.figure} | ${row.target ?? ''} | ${met} |`);
+	}
+	return lines.join('\n');
+}
