@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
-# Install n8n 2.8.4 (the newest n8n that runs on Node 20) into the git-ignored .e2e/n8n folder.
+# Install n8n 2.8.4 (the newest n8n that runs on Node 20) into ~/.cache/n8n-nodes-cutout-e2e/n8n (E2E_DIR).
 #
-# Idempotent: does nothing when .e2e/n8n/node_modules/.bin/n8n --version already prints the wanted version.
+# Idempotent: does nothing when $E2E_DIR/n8n/node_modules/.bin/n8n --version already prints the wanted version.
 # The recipe (package.json deps/overrides, --legacy-peer-deps) is the one measured in
 # shared/notes/n8n-headless.md §2; each extra dependency/override works around one concrete breakage:
 #   xlsx 0.18.5                          n8n-nodes-base pins xlsx to a cdn.sheetjs.com tarball (unreachable)
 #   @opentelemetry/api ~1.9 + core ^2.1  otherwise "Class extends value undefined" at DB init (Sentry)
 #   langgraph-checkpoint 1.0.1           otherwise `n8n start` -> "Command start not found"
 #
-# Env: E2E_DIR (default <repo>/.e2e), N8N_VERSION (default 2.8.4), E2E_FORCE_INSTALL=1 to reinstall.
+# Env: E2E_DIR (default ~/.cache/n8n-nodes-cutout-e2e), N8N_VERSION (default 2.8.4), E2E_FORCE_INSTALL=1 to reinstall.
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-E2E_DIR="${E2E_DIR:-$REPO_ROOT/.e2e}"
+# Outside the repo: n8n adds every node_modules above its install to NODE_PATH (see test/e2e/n8n.ts).
+E2E_DIR="${E2E_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/n8n-nodes-cutout-e2e}"
 N8N_VERSION="${N8N_VERSION:-2.8.4}"
 N8N_DIR="$E2E_DIR/n8n"
 N8N_BIN="$N8N_DIR/node_modules/.bin/n8n"

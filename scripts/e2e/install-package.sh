@@ -11,13 +11,14 @@
 # n8n then loads it at startup from nodes/node_modules/n8n-nodes-*; node types are "<name>.<node>".
 #
 # Usage: install-package.sh <N8N_USER_FOLDER>        (or N8N_USER_FOLDER in the environment)
-# Env:   E2E_DIR (default <repo>/.e2e; the tarball goes to a temporary $E2E_DIR/pack.* folder)
+# Env:   E2E_DIR (default ~/.cache/n8n-nodes-cutout-e2e; the tarball goes to a temporary $E2E_DIR/pack.* folder)
 #        E2E_TARBALL=<path.tgz> to install an existing tarball instead of packing the repo.
 # Prints the installed package directory on stdout.
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-E2E_DIR="${E2E_DIR:-$REPO_ROOT/.e2e}"
+# Outside the repo: n8n adds every node_modules above its install to NODE_PATH (see test/e2e/n8n.ts).
+E2E_DIR="${E2E_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/n8n-nodes-cutout-e2e}"
 USER_FOLDER="${1:-${N8N_USER_FOLDER:-}}"
 log() { printf '[install-package] %s\n' "$*" >&2; }
 

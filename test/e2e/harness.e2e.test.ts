@@ -4,10 +4,9 @@
  * the problem is in our package, not in the n8n setup.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 
-import { N8n, ensureN8nInstalled, nodeItems } from './n8n';
+import { N8n, ensureN8nInstalled, makeWorkDir, nodeItems, removeWorkDir } from './n8n';
 import { drawScene, readImage } from './scenes';
 
 const describeE2e = process.env.CUTOUT_E2E ? describe : describe.skip;
@@ -21,7 +20,7 @@ describeE2e('e2e harness on built-in nodes', () => {
 
 	beforeAll(async () => {
 		ensureN8nInstalled();
-		workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cutout-e2e-harness-'));
+		workDir = makeWorkDir('harness');
 		inputDir = path.join(workDir, 'in (1)');
 		outputDir = path.join(workDir, 'out');
 		fs.mkdirSync(inputDir, { recursive: true });
@@ -31,7 +30,7 @@ describeE2e('e2e harness on built-in nodes', () => {
 
 	afterAll(async () => {
 		await n8n?.dispose();
-		if (workDir && !process.env.E2E_KEEP) fs.rmSync(workDir, { recursive: true, force: true });
+		removeWorkDir(workDir);
 	});
 
 	it('imports and executes a workflow by id, parsing the execution JSON', async () => {

@@ -16,14 +16,23 @@
  *  - `/healthz/readiness` answers before webhooks are registered; wait for "Editor is now accessible".
  *  - n8n loads dotenv from its cwd, so processes run with cwd = the isolated user folder.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
+import { Daemon, killGroup, tail } from './daemons';
+
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
-export const E2E_DIR = process.env.E2E_DIR ? path.resolve(process.env.E2E_DIR) : path.join(REPO_ROOT, '.e2e');
+/**
+ * Outside the repo on purpose: n8n puts every node_modules folder above its own install on NODE_PATH, so
+ * an n8n inside <repo>/.e2e would let the packed package load the repo's devDependencies. A cache folder
+ * also keeps the 1.7 GB install between CI runs on the same machine.
+ */
+export const E2E_DIR = path.resolve(
+	process.env.E2E_DIR || path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'n8n-nodes-cutout-e2e'),
+);
 export const N8N_VERSION = process.env.N8N_VERSION ?? '2.8.4';
 export const N8N_BIN = path.join(E2E_DIR, 'n8n', 'node_modules', '.bin', 'n8n');
 export const PACKAGE_NAME = 'n8n-nodes-cutout';
@@ -131,6 +140,61 @@ function runScript(script: string, args: string[], extraEnv: Record<string, stri
 	return res.stdout.trim();
 }
 
+/** Throws unless dist/ holds the built package (the e2e suites pack it; `npm run test:e2e` builds first). */
+export function assertPackageBuilt(): void {
+	if (!fs.existsSync(path.join(REPO_ROOT, 'dist', 'nodes', 'RemoveBackground', 'RemoveBackground.node.js'))) {
+		throw new Error('dist/ is not built: run `npm run build` (npm run test:e2e does)');
+	}
+}
+
+export interface WebhookResponse {
+	status: number;
+	contentType: string | null;
+	body: Buffer;
+	/** Request to last body byte. */
+	ms: number;
+}
+
+/** POSTs an image to a webhook URL, as the raw request body or as the multipart field `data`. */
+export async function postImage(
+	url: string,
+	image: { encoded: Buffer; fileName: string; mimeType: string },
+	as: 'raw' | 'multipart',
+	timeoutMs = 5 * 60_000,
+): Promise<WebhookResponse> {
+	const t0 = Date.now();
+	let body: FormData | Buffer;
+	const headers: Record<string, string> = {};
+	if (as === 'multipart') {
+		const form = new FormData();
+		form.append('data', new Blob([image.encoded], { type: image.mimeType }), image.fileName);
+		body = form;
+	} else {
+		headers['content-type'] = image.mimeType;
+		body = image.encoded;
+	}
+	const res = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs) });
+	const bytes = Buffer.from(await res.arrayBuffer());
+	return { status: res.status, contentType: res.headers.get('content-type'), body: bytes, ms: Date.now() - t0 };
+}
+
+/**
+ * CUTOUT_MODELS_DIR for the suites: one folder shared by all runs (models are prepared or downloaded
+ * once), `.e2e/cutout-models` unless the caller's CUTOUT_MODELS_DIR says otherwise.
+ */
+export function sharedModelsEnv(): Record<string, string> {
+	return { CUTOUT_MODELS_DIR: process.env.CUTOUT_MODELS_DIR || path.join(E2E_DIR, 'cutout-models') };
+}
+
+/** A fresh temp folder for one suite; removeWorkDir() deletes it unless E2E_KEEP is set. */
+export function makeWorkDir(prefix: string): string {
+	return fs.mkdtempSync(path.join(os.tmpdir(), `cutout-e2e-${prefix}-`));
+}
+
+export function removeWorkDir(dir: string | undefined): void {
+	if (dir && !process.env.E2E_KEEP) fs.rmSync(dir, { recursive: true, force: true });
+}
+
 /** `.e2e/n8n` holds a working n8n of the wanted version? (fast: `n8n --version` takes ~0.1 s) */
 export function isN8nInstalled(): boolean {
 	if (!fs.existsSync(N8N_BIN)) return false;
@@ -211,10 +275,10 @@ export class N8n {
 	readonly port: number;
 	readonly brokerPort: number;
 	readonly env: NodeJS.ProcessEnv;
-	/** Everything the server started by startN8n() printed so far. */
-	serverLog = '';
-	private server?: ChildProcess;
-	private serverExit?: Promise<void>;
+	private server?: Daemon;
+	private lastServerLog = '';
+	private readonly workers: Daemon[] = [];
+	private workersStarted = 0;
 	private readonly ownsUserFolder: boolean;
 	private readonly onOutput?: (line: string) => void;
 
@@ -353,50 +417,55 @@ export class N8n {
 		if (res.code !== 0) throw new Error(`n8n publish:workflow --id=${id} failed (exit ${res.code}):\n${tail(res.stdout + res.stderr)}`);
 	}
 
+	/** Everything the server started by startN8n() printed (also after it stopped). */
+	get serverLog(): string {
+		return this.server?.log ?? this.lastServerLog;
+	}
+
 	/** Starts `n8n start` and resolves once "Editor is now accessible" is logged (webhooks are registered). */
-	async startN8n(timeoutMs = 120_000): Promise<void> {
+	async startN8n(timeoutMs = 120_000): Promise<Daemon> {
 		if (this.server) throw new Error('n8n is already running');
-		this.serverLog = '';
-		const child = spawn(N8N_BIN, ['start'], { cwd: this.userFolder, env: this.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-		this.server = child;
-		this.serverExit = new Promise((resolve) => child.on('close', () => resolve()));
-		await new Promise<void>((resolve, reject) => {
-			const timer = setTimeout(() => fail(new Error(`n8n start: not ready after ${timeoutMs} ms\n${tail(this.serverLog)}`)), timeoutMs);
-			const fail = (err: Error) => {
-				clearTimeout(timer);
-				reject(err);
-			};
-			const onData = (d: string) => {
-				this.serverLog += d;
-				this.emit(d);
-				if (this.serverLog.includes('Editor is now accessible')) {
-					clearTimeout(timer);
-					resolve();
-				}
-			};
-			child.stdout!.setEncoding('utf8').on('data', onData);
-			child.stderr!.setEncoding('utf8').on('data', onData);
-			child.on('error', fail);
-			child.on('close', (code, signal) => fail(new Error(`n8n start exited early (${code ?? signal})\n${tail(this.serverLog)}`)));
-		}).catch(async (err) => {
-			await this.stop();
-			throw err;
+		this.server = await this.startDaemon('n8n main', ['start'], 'Editor is now accessible', {}, timeoutMs);
+		return this.server;
+	}
+
+	/**
+	 * Starts an `n8n worker` (queue mode: the environment needs EXECUTIONS_MODE=queue and the Redis
+	 * settings) with its own task-runner broker port and, when `healthPort` is given, its health server
+	 * on 127.0.0.1. Resolves once it logged "n8n worker is now ready"; stop() stops it.
+	 */
+	async startWorker(options: { concurrency?: number; healthPort?: number; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<Daemon> {
+		let brokerPort = await freePort();
+		while (brokerPort === this.port || brokerPort === this.brokerPort) brokerPort = await freePort();
+		const env: Record<string, string> = { N8N_RUNNERS_BROKER_PORT: String(brokerPort), ...options.env };
+		if (options.healthPort) {
+			Object.assign(env, { QUEUE_HEALTH_CHECK_ACTIVE: 'true', QUEUE_HEALTH_CHECK_PORT: String(options.healthPort), N8N_WORKER_SERVER_ADDRESS: '127.0.0.1' });
+		}
+		const args = ['worker', ...(options.concurrency ? [`--concurrency=${options.concurrency}`] : [])];
+		const worker = await this.startDaemon(`n8n worker ${++this.workersStarted}`, args, 'n8n worker is now ready', env, options.timeoutMs);
+		this.workers.push(worker);
+		return worker;
+	}
+
+	private async startDaemon(name: string, args: string[], ready: string, env: Record<string, string>, timeoutMs = 120_000): Promise<Daemon> {
+		return await Daemon.start({
+			name,
+			command: N8N_BIN,
+			args,
+			cwd: this.userFolder,
+			env: { ...this.env, ...env },
+			ready,
+			readyTimeoutMs: timeoutMs,
+			onOutput: this.onOutput,
 		});
 	}
 
-	/** Stops the server started by startN8n (SIGTERM, SIGKILL to its process group after 15 s). */
+	/** Stops the workers and the server started here (SIGTERM, SIGKILL to their process groups after 15 s). */
 	async stop(): Promise<void> {
-		const child = this.server;
-		if (!child) return;
+		const server = this.server;
 		this.server = undefined;
-		if (child.exitCode === null && child.signalCode === null) {
-			child.kill('SIGTERM');
-			const killed = await Promise.race([this.serverExit!.then(() => true), sleep(15_000).then(() => false)]);
-			if (!killed) killGroup(child, 'SIGKILL');
-			await this.serverExit;
-		}
-		// the task-runner child normally exits with its parent; make sure nothing of ours is left behind
-		killGroup(child, 'SIGKILL');
+		await Promise.all([...this.workers.splice(0), ...(server ? [server] : [])].map((d) => d.stop()));
+		if (server) this.lastServerLog = server.log;
 	}
 
 	/** Stops the server and removes the user folder if this harness created it. */
@@ -425,21 +494,4 @@ export function summarizeFailure(output: string): string {
 		if (lines[i + 1]?.trim() === 'Require stack:' || /^(Failed to load|Error loading package)/i.test(line)) loadErrors.add(line.trim());
 	});
 	return loadErrors.size ? `${message} (while loading packages: ${[...loadErrors].join('; ')})` : message;
-}
-
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-	if (child.pid === undefined) return;
-	try {
-		process.kill(-child.pid, signal);
-	} catch {
-		// already gone
-	}
-}
-
-function sleep(ms: number): Promise<void> {
-	return new Promise((resolve) => setTimeout(resolve, ms).unref?.());
-}
-
-function tail(text: string, lines = 40): string {
-	return text.split('\n').slice(-lines).join('\n');
 }
