@@ -16,6 +16,16 @@ export type CutoutErrorCode =
 	| 'model_download_failed'
 	| 'custom_model_refused'
 	| 'inference_failed'
+	/** Inpaint: the mask's aspect ratio differs from the image's by more than 1 %. */
+	| 'mask_size_mismatch'
+	/** Inpaint: the bounding box is not whole pixels inside the image. */
+	| 'invalid_bbox'
+	/** Inpaint: dilation is not a whole number of pixels from 0 to 32. */
+	| 'invalid_dilation'
+	/** Inpaint: the mask marks no pixel to fill. */
+	| 'empty_mask'
+	/** Inpaint in auto-subject mode: the segmentation model found no subject to erase. */
+	| 'no_subject_detected'
 	/** The caller cancelled (AbortSignal), e.g. the n8n execution was stopped; not a failure to report. */
 	| 'aborted';
 

@@ -3,7 +3,7 @@ import sharp from 'sharp';
 
 import { CutoutError } from '../errors';
 import type { SegmentationContract } from '../models/catalog';
-import type { InferenceSession } from './sessions';
+import { type InferenceSession, runForOutput } from './sessions';
 
 /**
  * Resizes RGB to size×size (not aspect-preserving, as the models were trained) and lays it out as
@@ -71,21 +71,8 @@ export async function runSegmentation(
 ): Promise<Buffer> {
 	const inputName = contract.input.name ?? session.inputNames[0];
 	const outputName = contract.output.name ?? session.outputNames[contract.output.index ?? 0];
-	if (!session.inputNames.includes(inputName) || !outputName || !session.outputNames.includes(outputName)) {
-		throw new CutoutError(
-			'inference_failed',
-			`The model does not have the tensors its contract names (input "${inputName}", output "${outputName ?? `#${contract.output.index}`}"); it has inputs ${session.inputNames.join(', ')} and outputs ${session.outputNames.slice(0, 4).join(', ')}`,
-		);
-	}
 	const feeds = { [inputName]: new ort.Tensor('float32', tensor, [1, 3, size, size]) };
-	let results: ort.InferenceSession.OnnxValueMapType;
-	try {
-		// Fetch only the matte: ISNet and U²-Net also expose large side outputs we would copy for nothing.
-		results = await session.run(feeds, [outputName]);
-	} catch (error) {
-		throw new CutoutError('inference_failed', `ONNX Runtime failed: ${(error as Error).message.split('\n')[0]}`);
-	}
-	const output = results[outputName];
+	const output = await runForOutput(session, feeds, outputName, `#${contract.output.index}`);
 	try {
 		const plane = size * size;
 		const data = output.data as Float32Array;

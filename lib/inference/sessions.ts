@@ -55,3 +55,30 @@ async function createSession(key: string, weights: ModelWeights): Promise<Infere
 		);
 	}
 }
+
+/**
+ * Runs the session for one named output, after checking that the inputs and the output exist (a model
+ * whose tensors do not match its contract is reported as such). The caller disposes the returned tensor.
+ */
+export async function runForOutput(
+	session: InferenceSession,
+	feeds: Record<string, ort.Tensor>,
+	outputName: string | undefined,
+	outputLabel = outputName,
+): Promise<ort.Tensor> {
+	const inputNames = Object.keys(feeds);
+	if (!inputNames.every((name) => session.inputNames.includes(name)) || !outputName || !session.outputNames.includes(outputName)) {
+		throw new CutoutError(
+			'inference_failed',
+			`The model does not have the tensors its contract names (input ${inputNames.map((name) => `"${name}"`).join(', ')}, output "${outputName ?? outputLabel}"); it has inputs ${session.inputNames.join(', ')} and outputs ${session.outputNames.slice(0, 4).join(', ')}`,
+		);
+	}
+	let results: ort.InferenceSession.OnnxValueMapType;
+	try {
+		// Fetch only this output: models often expose large side outputs we would copy for nothing.
+		results = await session.run(feeds, [outputName]);
+	} catch (error) {
+		throw new CutoutError('inference_failed', `ONNX Runtime failed: ${(error as Error).message.split('\n')[0]}`);
+	}
+	return results[outputName];
+}

@@ -21,7 +21,7 @@ const verifiedPackageFiles = new Set<string>();
  * Finds a model's weights: the first source that is available wins. npm sources are skipped when the
  * package is not installed; URL sources download into the models folder (verified, cached).
  */
-export async function locateWeights(model: CatalogModel, options: LocateOptions): Promise<ModelWeights> {
+export async function locateWeights(model: Pick<CatalogModel, 'id' | 'sources'>, options: LocateOptions): Promise<ModelWeights> {
 	const unavailable: string[] = [];
 	for (const source of model.sources) {
 		if (!isPinned(source)) {

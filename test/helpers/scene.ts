@@ -1,5 +1,7 @@
 import sharp from 'sharp';
 
+import { mulberry32 } from '../../lib/random';
+
 /**
  * A generated test scene: a smooth, saturated object (a rounded blob made of a disc and an ellipse) on
  * a busy textured background, with the object's exact mask. Salient-object models should find the blob.
@@ -84,15 +86,4 @@ export async function rawPixels(image: Buffer): Promise<{ data: Buffer; width: n
 
 function clamp(v: number): number {
 	return v < 0 ? 0 : v > 255 ? 255 : Math.round(v);
-}
-
-function mulberry32(seed: number): () => number {
-	let a = seed >>> 0;
-	return () => {
-		a = (a + 0x6d2b79f5) >>> 0;
-		let t = a;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
 }

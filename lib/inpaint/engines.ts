@@ -1,0 +1,109 @@
+import { CutoutError } from '../errors';
+import { type CropPixels, resizeHoles, runInpainting } from '../inference/inpaint';
+import { resizeRgb } from '../matte/resize';
+import { loadCatalog } from '../models/catalog';
+import { type InpaintingModelLoadOptions, loadInpaintingModel } from '../models/inpaintingModels';
+import { patchFill, seamCorrection, transferDetail } from './patchFill';
+import { type CropRule, DEFAULT_CROP_RULE } from './regions';
+import { type FloatImage, sampleBilinear, smoothFill } from './smoothFill';
+
+/** Something that fills the holes of a crop; the pipeline crops, pastes and guarantees the rest. */
+export interface InpaintEngine {
+	/** Reported as json.model: an embedded engine's id or a catalog model's. */
+	id: string;
+	/** Context around each hole. */
+	cropRule: CropRule;
+	/** The fill is blended in over this many pixels inside the hole's edge; 0 pastes it as is. */
+	featherPixels: number;
+	/** Returns RGB for the whole crop; only its hole pixels are used. */
+	fill(crop: CropPixels): Promise<Buffer>;
+}
+
+/** The engines that need no download, by id. */
+export const EMBEDDED_ENGINES = ['patch', 'smooth'] as const;
+export type EmbeddedEngineId = (typeof EMBEDDED_ENGINES)[number];
+export const DEFAULT_INPAINT_ENGINE: EmbeddedEngineId = 'patch';
+
+/**
+ * The patch fill works on crops of at most this many pixels a side (about 3 s for a hole of a quarter of
+ * such a crop on one core); larger crops are filled at this size and get full-resolution texture back
+ * through the match field (transferDetail).
+ */
+const PATCH_WORK_SIDE = 512;
+const SMOOTH_WORK_SIDE = 1024;
+/** LaMa's crops are resized to 512 and back, so its fill is blended in over a few pixels. */
+const RESIZED_MODEL_FEATHER = 3;
+
+export async function loadInpaintEngine(id: string, options: InpaintingModelLoadOptions = {}): Promise<InpaintEngine> {
+	if (id === 'patch') return { id, cropRule: DEFAULT_CROP_RULE, featherPixels: 0, fill: patchFillCrop };
+	if (id === 'smooth') return { id, cropRule: DEFAULT_CROP_RULE, featherPixels: 0, fill: smoothFillCrop };
+	const catalogIds = (options.catalog ?? loadCatalog()).filter((entry) => entry.task === 'inpainting').map((entry) => entry.id);
+	if (!catalogIds.includes(id)) {
+		throw new CutoutError('model_unknown', `Unknown inpainting model "${id}"`, `Known: ${[...EMBEDDED_ENGINES, ...catalogIds].join(', ')}`);
+	}
+	const model = await loadInpaintingModel(id, options);
+	return {
+		id: model.id,
+		cropRule: DEFAULT_CROP_RULE,
+		featherPixels: model.contract.cropping === 'pipeline' ? RESIZED_MODEL_FEATHER : 0,
+		fill: (crop) => runInpainting(model, crop),
+	};
+}
+
+async function patchFillCrop(crop: CropPixels): Promise<Buffer> {
+	const scale = Math.min(1, PATCH_WORK_SIDE / Math.max(crop.width, crop.height));
+	const full = toFloatImage(crop.rgb, crop);
+	if (scale === 1) {
+		patchFill(full, crop.hole);
+		addInHole(full, crop.hole, seamCorrection(full, crop.hole), full);
+		return toBytes(full.rgb);
+	}
+	const size = { width: Math.max(1, Math.round(crop.width * scale)), height: Math.max(1, Math.round(crop.height * scale)) };
+	const work = toFloatImage(await resizeRgb(crop.rgb, crop, size), size);
+	const workHole = await resizeHoles(crop.hole, crop, size);
+	const { field } = patchFill(work, workHole);
+	transferDetail(full, crop.hole, work, field);
+	// The seam is measured on the full-resolution result (brought to the working size, where it is cheap).
+	const result = toBytes(full.rgb);
+	const seen = toFloatImage(await resizeRgb(result, crop, size), size);
+	addInHole(full, crop.hole, seamCorrection(seen, workHole), size);
+	return toBytes(full.rgb);
+}
+
+/** Adds offsets computed on `grid` (the same size, or a smaller one: bilinear) to the hole pixels of `image`. */
+function addInHole(image: FloatImage, hole: Uint8Array, offsets: Float32Array, grid: { width: number; height: number }): void {
+	const sx = grid.width / image.width;
+	const sy = grid.height / image.height;
+	for (let i = 0; i < hole.length; i++) {
+		if (!hole[i]) continue;
+		const x = i % image.width;
+		const y = (i - x) / image.width;
+		const offset =
+			sx === 1 && sy === 1
+				? [offsets[i * 3], offsets[i * 3 + 1], offsets[i * 3 + 2]]
+				: sampleBilinear(offsets, grid.width, grid.height, (x + 0.5) * sx - 0.5, (y + 0.5) * sy - 0.5);
+		for (let c = 0; c < 3; c++) image.rgb[i * 3 + c] += offset[c];
+	}
+}
+
+/** A smooth fill has no detail to lose, so large crops are filled at SMOOTH_WORK_SIDE and upsampled. */
+async function smoothFillCrop(crop: CropPixels): Promise<Buffer> {
+	const scale = Math.min(1, SMOOTH_WORK_SIDE / Math.max(crop.width, crop.height));
+	const size = { width: Math.max(1, Math.round(crop.width * scale)), height: Math.max(1, Math.round(crop.height * scale)) };
+	const image = toFloatImage(await resizeRgb(crop.rgb, crop, size), size);
+	smoothFill(image, await resizeHoles(crop.hole, crop, size));
+	return resizeRgb(toBytes(image.rgb), size, crop);
+}
+
+function toFloatImage(rgb: Buffer, size: { width: number; height: number }): FloatImage {
+	return { width: size.width, height: size.height, rgb: Float32Array.from(rgb) };
+}
+
+function toBytes(values: Float32Array): Buffer {
+	const out = Buffer.allocUnsafe(values.length);
+	for (let i = 0; i < values.length; i++) {
+		const v = Math.round(values[i]);
+		out[i] = v < 0 ? 0 : v > 255 ? 255 : v;
+	}
+	return out;
+}
