@@ -3,12 +3,12 @@ import { createReadStream, type Stats } from 'node:fs';
 import { type FileHandle, mkdir, open, readFile, readdir, rename, stat, unlink, utimes } from 'node:fs/promises';
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { isIPv4 } from 'node:net';
 import { hostname } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { CutoutError, isCutoutError } from '../errors';
+import { isLoopbackHost } from '../net/loopback';
 
 /** A file identified by its exact size and SHA-256, so whatever the URL serves is checked before use. */
 export interface PinnedFile {
@@ -191,13 +191,6 @@ function urlRefusal(url: URL, allowInsecureLoopback: boolean): string | undefine
 	if (url.protocol !== 'http:') return `${url.protocol} URLs are not supported, only https`;
 	if (!allowInsecureLoopback) return 'plain http is refused, only https is allowed';
 	return isLoopbackHost(url.hostname) ? undefined : 'plain http is only allowed to loopback hosts (127.0.0.0/8, ::1, localhost)';
-}
-
-function isLoopbackHost(hostname: string): boolean {
-	// URL keeps IPv6 hosts in brackets and has already normalised forms like 127.1 and [0:0::1].
-	const host = hostname.startsWith('[') ? hostname.slice(1, -1) : hostname;
-	if (host === 'localhost' || host === '::1') return true;
-	return isIPv4(host) && host.startsWith('127.');
 }
 
 // ---- Sharing one fetch between concurrent callers ----

@@ -1,22 +1,13 @@
 import { decodeImage, type DecodeLimits } from '../image/decode';
-import { encodeMask, encodeRgb, encodeRgba, type CutoutOutputFormat, type EncodedImage, type Rgb } from '../image/encode';
-import { cropInterleaved, flattenOnto, toRgba } from '../matte/composite';
 import { refineForeground } from '../matte/foreground';
-import { type Box, foregroundFraction, padBox, subjectBox } from '../matte/stats';
 import type { SegmentationModel } from '../models/segmentationModels';
+import { type CutoutEncodeOptions, type EncodedCutout, encodeCutout } from './encodeCutout';
 import { type OperatingResolution, segmentImage } from './segmentImage';
 
-export interface RemoveBackgroundOptions {
+export interface RemoveBackgroundOptions extends CutoutEncodeOptions {
 	resolution?: OperatingResolution;
 	/** Blur-fusion foreground colour estimation (default on). */
 	refineForeground?: boolean;
-	format?: CutoutOutputFormat;
-	/** Solid background instead of transparency; JPEG always flattens (default white). */
-	background?: Rgb;
-	quality?: number;
-	includeMask?: boolean;
-	/** Crop image and mask to the subject plus this many pixels; undefined keeps the full frame. */
-	cropMargin?: number;
 	limits: DecodeLimits;
 }
 
@@ -27,21 +18,13 @@ export interface Timings {
 	encodeMs: number;
 }
 
-export interface RemoveBackgroundResult {
-	image: EncodedImage;
-	mask?: EncodedImage;
+export interface RemoveBackgroundResult extends EncodedCutout {
 	/** Size of the input (after EXIF orientation). */
 	width: number;
 	height: number;
 	model: string;
-	/** Present when the output was cropped to the subject. */
-	crop?: Box;
-	foregroundFraction: number;
-	subjectBox: Box | null;
 	timings: Timings;
 }
-
-const WHITE: Rgb = { r: 255, g: 255, b: 255 };
 
 export async function removeBackground(
 	input: Buffer,
@@ -65,31 +48,8 @@ export async function removeBackground(
 	const refineMs = lap();
 
 	const { width, height } = decoded;
-	const box = subjectBox(matte, width, height);
-	const crop = options.cropMargin !== undefined && box ? padBox(box, options.cropMargin, width, height) : undefined;
-	const frame = crop ?? { x: 0, y: 0, width, height };
-	const alpha = crop ? cropInterleaved(matte, width, 1, crop) : matte;
-	const colour = crop ? cropInterleaved(foreground, width, 3, crop) : foreground;
-
-	const format = options.format ?? 'png';
-	const flatten = options.background !== undefined || format === 'jpeg';
-	const image = flatten
-		? await encodeRgb(flattenOnto(colour, alpha, options.background ?? WHITE), frame.width, frame.height, format, {
-				quality: options.quality,
-			})
-		: await encodeRgba(toRgba(colour, alpha), frame.width, frame.height, format, { quality: options.quality });
-	const mask = options.includeMask === false ? undefined : await encodeMask(alpha, frame.width, frame.height);
+	const encoded = await encodeCutout(foreground, matte, width, height, options);
 	const encodeMs = lap();
 
-	return {
-		image,
-		mask,
-		width,
-		height,
-		model: model.id,
-		crop,
-		foregroundFraction: foregroundFraction(matte),
-		subjectBox: box,
-		timings: { decodeMs, inferMs, refineMs, encodeMs },
-	};
+	return { ...encoded, width, height, model: model.id, timings: { decodeMs, inferMs, refineMs, encodeMs } };
 }

@@ -1,0 +1,37 @@
+import type { ICredentialTestRequest, ICredentialType } from 'n8n-workflow';
+
+import { headerAuthentication, providerCredentialProperties } from './providerCredential';
+
+/** fal.ai: `Authorization: Key <key>`; the queue host in Base URL, the synchronous host next to it. */
+export class FalApi implements ICredentialType {
+	name = 'falApi';
+
+	displayName = 'fal.ai API';
+
+	icon = 'file:fal.svg' as const;
+
+	documentationUrl = 'https://docs.fal.ai/model-endpoints/queue';
+
+	properties = providerCredentialProperties('https://queue.fal.run', [
+		{
+			displayName: 'Sync Base URL',
+			name: 'syncBaseUrl',
+			type: 'string',
+			default: 'https://fal.run',
+			description: 'Host for synchronous calls; the queue host is the Base URL',
+		},
+	]);
+
+	authenticate = headerAuthentication('Authorization', '=Key {{$credentials.apiKey}}');
+
+	// fal has no account endpoint on its queue host. The Platform API's pricing lookup needs the key, runs no
+	// model and costs nothing; it goes to api.fal.ai directly, so a proxy in Base URL is not tested by it.
+	test: ICredentialTestRequest = {
+		request: {
+			baseURL: 'https://api.fal.ai',
+			url: '/v1/models/pricing',
+			qs: { endpoint_id: 'fal-ai/birefnet/v2' },
+			method: 'GET',
+		},
+	};
+}

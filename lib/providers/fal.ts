@@ -1,0 +1,168 @@
+import { CutoutError } from '../errors';
+import { type FalRunOptions, record, runFalModel } from './falQueue';
+import { readOption } from './options';
+import { downloadResultFile } from './resultDownload';
+import type { ProviderSession } from './session';
+import type { MatteRequest, ProviderOperation, ProviderOptions, ProviderParameter, RemoteProvider, UploadFile } from './types';
+
+/** fal.ai: BiRefNet v2 for cutouts and mattes, Bria Eraser for inpainting. Images go up as data: URIs. */
+const NAME = 'fal.ai';
+const BIREFNET = 'fal-ai/birefnet/v2';
+const ERASER = 'fal-ai/bria/eraser';
+const DYNAMIC = 'General Use (Dynamic)';
+
+const MODEL = {
+	name: 'model',
+	displayName: 'fal Model',
+	description: 'BiRefNet weights fal runs; only Dynamic works at 2304 × 2304',
+	type: 'options',
+	values: [
+		{ name: 'General Use (Light)', value: 'General Use (Light)' },
+		{ name: 'General Use (Light 2K)', value: 'General Use (Light 2K)' },
+		{ name: 'General Use (Heavy)', value: 'General Use (Heavy)' },
+		{ name: 'Matting', value: 'Matting' },
+		{ name: 'Portrait', value: 'Portrait' },
+		{ name: 'General Use (Dynamic)', value: DYNAMIC },
+	],
+	default: 'General Use (Light)',
+} as const satisfies ProviderParameter;
+
+const RESOLUTION = {
+	name: 'operatingResolution',
+	displayName: 'fal Operating Resolution',
+	type: 'options',
+	values: [
+		{ name: '1024 × 1024', value: '1024x1024' },
+		{ name: '2048 × 2048', value: '2048x2048' },
+		{ name: '2304 × 2304 (Dynamic Model Only)', value: '2304x2304' },
+	],
+	default: '1024x1024',
+} as const satisfies ProviderParameter;
+
+const REFINE = {
+	name: 'refineForeground',
+	displayName: 'fal Refine Foreground',
+	description: "Whether fal estimates the foreground's colours at soft edges",
+	type: 'boolean',
+	default: true,
+} as const satisfies ProviderParameter;
+
+const OUTPUT_FORMAT = {
+	name: 'outputFormat',
+	displayName: 'fal Transfer Format',
+	description: 'Format of the files fal returns; the node re-encodes to its own output format',
+	type: 'options',
+	values: [
+		{ name: 'PNG', value: 'png' },
+		{ name: 'WebP', value: 'webp' },
+		{ name: 'GIF', value: 'gif' },
+	],
+	default: 'png',
+} as const satisfies ProviderParameter;
+
+const OUTPUT_MASK = {
+	name: 'outputMask',
+	displayName: 'fal Output Mask',
+	description: "Whether to also fetch fal's own mask; otherwise the cutout's alpha is the mask",
+	type: 'boolean',
+	default: false,
+} as const satisfies ProviderParameter;
+
+const SYNC = {
+	name: 'sync',
+	displayName: 'fal Synchronous Call',
+	description: 'Whether to call fal.run and wait on one connection instead of the queue (no polling, no queue retries)',
+	type: 'boolean',
+	default: false,
+} as const satisfies ProviderParameter;
+
+const JOB_TIMEOUT = {
+	name: 'jobTimeoutSeconds',
+	displayName: 'fal Job Timeout (Seconds)',
+	description: 'How long a queued job may take, waiting included, before it is cancelled',
+	type: 'number',
+	default: 300,
+	min: 10,
+	max: 3600,
+} as const satisfies ProviderParameter;
+
+const BIREFNET_PARAMETERS = [MODEL, RESOLUTION, REFINE, OUTPUT_FORMAT, SYNC, JOB_TIMEOUT];
+
+function runOptions(options: ProviderOptions): FalRunOptions {
+	return { sync: readOption(NAME, options, SYNC), jobTimeoutMs: readOption(NAME, options, JOB_TIMEOUT) * 1000 };
+}
+
+/** fal takes files inline, so nothing has to be hosted publicly. */
+function dataUri(file: UploadFile): string {
+	return `data:${file.mimeType};base64,${file.data.toString('base64')}`;
+}
+
+function birefnetInput(request: MatteRequest, outputMask: boolean): object {
+	const model = readOption(NAME, request.options, MODEL);
+	const resolution = readOption(NAME, request.options, RESOLUTION);
+	if (resolution === '2304x2304' && model !== DYNAMIC) {
+		throw new CutoutError(
+			'invalid_option',
+			`${NAME}: operating resolution 2304x2304 needs the model "${DYNAMIC}", not "${model}"`,
+			'Choose "General Use (Dynamic)" or a lower operating resolution.',
+		);
+	}
+	return {
+		image_url: dataUri(request.image),
+		model,
+		operating_resolution: resolution,
+		output_mask: outputMask,
+		refine_foreground: readOption(NAME, request.options, REFINE),
+		output_format: readOption(NAME, request.options, OUTPUT_FORMAT),
+	};
+}
+
+/** The `url` of an output file such as `image` or `mask_image`. */
+function fileUrl(session: ProviderSession, output: Record<string, unknown>, field: string): unknown {
+	const file = output[field];
+	if (typeof file !== 'object' || file === null) throw session.badResponse(undefined, `fal's output has no "${field}"`);
+	return record(session, file, field).url;
+}
+
+const removeBackground: ProviderOperation<MatteRequest> = {
+	parameters: [...BIREFNET_PARAMETERS, OUTPUT_MASK],
+	async run(request, session) {
+		const outputMask = readOption(NAME, request.options, OUTPUT_MASK);
+		const { output, requestId, meta } = await runFalModel(session, BIREFNET, birefnetInput(request, outputMask), runOptions(request.options));
+		const image = await downloadResultFile(session, fileUrl(session, output, 'image'), 'cutout');
+		const mask = outputMask ? await downloadResultFile(session, fileUrl(session, output, 'mask_image'), 'mask') : undefined;
+		return { image, mask, requestId, meta };
+	},
+};
+
+const alphaMatte: ProviderOperation<MatteRequest> = {
+	parameters: BIREFNET_PARAMETERS,
+	async run(request, session) {
+		const { output, requestId, meta } = await runFalModel(session, BIREFNET, birefnetInput(request, true), runOptions(request.options));
+		return { mask: await downloadResultFile(session, fileUrl(session, output, 'mask_image'), 'mask'), requestId, meta };
+	},
+};
+
+export const fal: RemoteProvider = {
+	id: 'fal',
+	displayName: NAME,
+	credentialType: 'falApi',
+	defaultBaseUrl: 'https://queue.fal.run',
+	limits: { maxBytes: 10 * 1024 * 1024, maxSide: 4096 },
+	operations: {
+		removeBackground,
+		alphaMatte,
+		inpaint: {
+			takesBox: false,
+			findsSubject: false,
+			dilates: false,
+			parameters: [SYNC, JOB_TIMEOUT],
+			async run(request, session) {
+				// Without takesBox or findsSubject, remote.ts always sends a mask (a box is drawn into one), already grown.
+				const input = { image_url: dataUri(request.image), mask_url: dataUri(request.mask as UploadFile), mask_type: 'manual' };
+				const { output, requestId, meta } = await runFalModel(session, ERASER, input, runOptions(request.options));
+				return { image: await downloadResultFile(session, fileUrl(session, output, 'image'), 'inpainted image'), requestId, meta };
+			},
+		},
+	},
+};

@@ -1,0 +1,199 @@
+import { CutoutError } from '../errors';
+import { decodeImage, type DecodedImage, type DecodeLimits } from '../image/decode';
+import { checkDilation, dilateHoles, holeFraction, type InpaintMode, maskFromBox, maskFromImage } from '../inpaint/mask';
+import type { Box } from '../matte/stats';
+import { ProviderError } from './errors';
+import {
+	foregroundAtSourceSize,
+	inpaintAtSourceSize,
+	matteAtSourceSize,
+	maskFile,
+	prepareImageUpload,
+	type PreparedUpload,
+	readReturnedMatte,
+	regionAtUploadSize,
+	type ReturnedMatte,
+	scaleBox,
+} from './fitToLimits';
+import { ProviderSession } from './session';
+import type {
+	InpaintOperation,
+	InpaintRequest,
+	MatteRequest,
+	OperationName,
+	ProviderContext,
+	ProviderLimits,
+	ProviderOperation,
+	ProviderOptions,
+	ProviderResult,
+	RemoteProvider,
+} from './types';
+
+/**
+ * The three operations on a hosted provider, with the same shape of result as the local engine: pixels at
+ * the input's full resolution, plus what the provider reported (request id, credits, latency).
+ */
+
+export interface RemoteRunOptions {
+	/** Upload a smaller copy when the input breaks the provider's limits. Default: the provider's own default. */
+	fitToLimits?: boolean;
+	providerOptions?: ProviderOptions;
+	/** Blur-fusion foreground colours when the cutout came back smaller than the input. Default true. */
+	refineForeground?: boolean;
+	/** Checked while decoding the input, before anything is uploaded. Default 64 MP and 100 MB. */
+	decodeLimits?: DecodeLimits;
+}
+
+const DEFAULT_DECODE_LIMITS: DecodeLimits = { maxPixels: 64_000_000, maxInputBytes: 100 * 1024 * 1024 };
+
+export interface RemoteOutcome {
+	provider: string;
+	requestId?: string;
+	meta: Record<string, string | number>;
+	/** What was sent: smaller than the input when it was fitted to the provider's limits. */
+	upload: { width: number; height: number; bytes: number; scaled: boolean };
+	width: number;
+	height: number;
+}
+
+export interface RemoteCutout extends RemoteOutcome {
+	/** RGB, interleaved. */
+	foreground: Buffer;
+	alpha: Buffer;
+}
+
+export interface RemoteMatte extends RemoteOutcome {
+	alpha: Buffer;
+}
+
+export interface RemoteInpaint extends RemoteOutcome {
+	/** RGB, interleaved. */
+	rgb: Buffer;
+	/** The input's own transparency, when it had some. */
+	alpha?: Buffer;
+	mode: InpaintMode;
+	/** The region filled (255), grown by the dilation; unknown when the provider picked the subject itself. */
+	holes?: Buffer;
+}
+
+export interface InpaintTarget {
+	/** An encoded mask image at the image's size (or its shape within 1 %); white = fill. Wins over `box`. */
+	mask?: Buffer;
+	/** In input pixels. */
+	box?: Box;
+	/** Pixels (0–32) the region grows before filling, as the local engine's `dilation`. */
+	dilation: number;
+}
+
+export async function removeBackgroundRemotely(
+	provider: RemoteProvider,
+	input: Buffer,
+	context: ProviderContext,
+	options: RemoteRunOptions = {},
+): Promise<RemoteCutout> {
+	const { source, matte, remote } = await runMatteOperation(provider, 'removeBackground', input, context, options);
+	const foreground = await foregroundAtSourceSize(matte, source, remote.alpha, options.refineForeground !== false);
+	return { ...remote, foreground };
+}
+
+/** Uses the provider's matte endpoint, or its cutout's alpha where it has none. */
+export async function alphaMatteRemotely(
+	provider: RemoteProvider,
+	input: Buffer,
+	context: ProviderContext,
+	options: RemoteRunOptions = {},
+): Promise<RemoteMatte> {
+	return (await runMatteOperation(provider, 'alphaMatte', input, context, options)).remote;
+}
+
+export async function inpaintRemotely(
+	provider: RemoteProvider,
+	input: Buffer,
+	target: InpaintTarget,
+	context: ProviderContext,
+	options: RemoteRunOptions = {},
+): Promise<RemoteInpaint> {
+	const operation = requireOperation(provider, 'inpaint');
+	const dilation = checkDilation(target.dilation);
+	const decodeLimits = options.decodeLimits ?? DEFAULT_DECODE_LIMITS;
+	const source = await decodeImage(input, decodeLimits);
+	// The region at the input's size, checked there so errors speak in input pixels.
+	const region = target.mask ? await maskFromImage(target.mask, source, decodeLimits) : target.box ? maskFromBox(target.box, source) : undefined;
+	if (region) holeFraction(region);
+	else if (!operation.findsSubject) throw new CutoutError('invalid_option', `${provider.displayName} needs a mask or a box to know what to inpaint`);
+	const holes = region && dilateHoles(region, source, dilation);
+
+	const prepared = await prepareImageUpload(input, source, limitsFor(provider, operation), fitting(provider, options), provider.displayName);
+	const { image } = prepared;
+	const request: InpaintRequest = { image, options: options.providerOptions ?? {}, dilation: operation.dilates ? dilation : undefined };
+	if (target.box && !target.mask && operation.takesBox) request.box = scaleBox(target.box, source, image);
+	else if (region && holes) request.mask = await maskFile(await regionAtUploadSize(operation.dilates ? region : holes, source, image), image);
+
+	const result = await operation.run(request, new ProviderSession(provider, context));
+	if (!result.image) throw new ProviderError({ provider: provider.displayName, code: 'bad_response', providerMessage: 'returned no image' });
+	const rgb = await inpaintAtSourceSize(result.image, source, holes, provider.displayName);
+	const mode: InpaintMode = target.mask ? 'mask' : target.box ? 'bbox' : 'subject';
+	return { ...outcome(provider, source, prepared, result), rgb, alpha: source.alpha ?? undefined, mode, holes };
+}
+
+/** Upload, call, and the returned matte at the input's size. */
+async function runMatteOperation(
+	provider: RemoteProvider,
+	name: 'removeBackground' | 'alphaMatte',
+	input: Buffer,
+	context: ProviderContext,
+	options: RemoteRunOptions,
+): Promise<{ source: DecodedImage; matte: ReturnedMatte; remote: RemoteMatte }> {
+	const operation = requireOperation(provider, name);
+	const source = await decodeImage(input, options.decodeLimits ?? DEFAULT_DECODE_LIMITS);
+	const prepared = await prepareImageUpload(input, source, limitsFor(provider, operation), fitting(provider, options), provider.displayName);
+	const result = await operation.run(
+		{ image: prepared.image, options: options.providerOptions ?? {} },
+		new ProviderSession(provider, context),
+	);
+	const matte = await readReturnedMatte(result, provider.displayName);
+	const alpha = await matteAtSourceSize(matte, source, provider.displayName);
+	return { source, matte, remote: { ...outcome(provider, source, prepared, result), alpha } };
+}
+
+/** The endpoint a provider uses for an operation; Alpha Matte falls back to the cutout's alpha. */
+export function providerOperation(provider: RemoteProvider, name: 'inpaint'): InpaintOperation | undefined;
+export function providerOperation(provider: RemoteProvider, name: 'removeBackground' | 'alphaMatte'): ProviderOperation<MatteRequest> | undefined;
+export function providerOperation(provider: RemoteProvider, name: OperationName): ProviderOperation<MatteRequest> | InpaintOperation | undefined;
+export function providerOperation(provider: RemoteProvider, name: OperationName): ProviderOperation<MatteRequest> | InpaintOperation | undefined {
+	const { operations } = provider;
+	return name === 'alphaMatte' ? (operations.alphaMatte ?? operations.removeBackground) : operations[name];
+}
+
+function requireOperation(provider: RemoteProvider, name: 'inpaint'): InpaintOperation;
+function requireOperation(provider: RemoteProvider, name: 'removeBackground' | 'alphaMatte'): ProviderOperation<MatteRequest>;
+function requireOperation(provider: RemoteProvider, name: OperationName): ProviderOperation<MatteRequest> | InpaintOperation {
+	const operation = providerOperation(provider, name);
+	if (!operation) throw new CutoutError('invalid_option', `${provider.displayName} does not offer ${OPERATION_NAMES[name]}`);
+	return operation;
+}
+
+const OPERATION_NAMES: Record<OperationName, string> = {
+	removeBackground: 'Remove Background',
+	alphaMatte: 'Alpha Matte',
+	inpaint: 'Inpaint',
+};
+
+function limitsFor(provider: RemoteProvider, operation: { limits?: Partial<ProviderLimits> }): ProviderLimits {
+	return { ...provider.limits, ...operation.limits };
+}
+
+function fitting(provider: RemoteProvider, options: RemoteRunOptions): boolean {
+	return options.fitToLimits ?? provider.fitToLimitsByDefault ?? false;
+}
+
+function outcome(provider: RemoteProvider, source: DecodedImage, prepared: PreparedUpload, result: ProviderResult): RemoteOutcome {
+	return {
+		provider: provider.displayName,
+		requestId: result.requestId,
+		meta: result.meta,
+		upload: { width: prepared.image.width, height: prepared.image.height, bytes: prepared.image.data.length, scaled: prepared.scaled },
+		width: source.width,
+		height: source.height,
+	};
+}
