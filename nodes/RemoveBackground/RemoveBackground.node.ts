@@ -1,4 +1,5 @@
 import {
+	type IDataObject,
 	type IExecuteFunctions,
 	type INodeExecutionData,
 	type INodeType,
@@ -8,9 +9,11 @@ import {
 
 import { type CutoutOutputFormat, parseColour } from '../../lib/image/encode';
 import { loadSegmentationModel } from '../../lib/models/segmentationModels';
+import { type CutoutEncodeOptions, type EncodedCutout, encodeCutout } from '../../lib/pipeline/encodeCutout';
 import { removeBackground } from '../../lib/pipeline/removeBackground';
+import { stopwatch } from '../../lib/pipeline/stopwatch';
+import { removeBackgroundRemotely } from '../../lib/providers/remote';
 import { readInputBinary, writeOutputBinary } from '../shared/binary';
-import { mapItems } from '../shared/items';
 import {
 	decodeLimits,
 	engineProperty,
@@ -20,6 +23,8 @@ import {
 	readSegmentationModelChoice,
 	segmentationModelProperties,
 } from '../shared/modelParameters';
+import { mapItemsOnEngine, type RemoteEngine, remoteFields } from '../shared/remoteEngine';
+import { remoteCredentials, remoteProperties } from '../shared/remoteParameters';
 
 interface RemoveBackgroundNodeOptions {
 	imageField?: string;
@@ -43,16 +48,19 @@ export class RemoveBackground implements INodeType {
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
+		credentials: remoteCredentials('removeBackground'),
 		properties: [
-			engineProperty,
+			engineProperty('removeBackground'),
 			inputBinaryProperty,
 			...segmentationModelProperties,
+			...remoteProperties('removeBackground'),
 			{
 				displayName: 'Refine Foreground Colours',
 				name: 'refineForeground',
 				type: 'boolean',
 				default: true,
-				description: 'Whether to remove the old background’s colour from soft edges (hair, fur) by blur-fusion foreground estimation',
+				description:
+					'Whether to remove the old background’s colour from soft edges (hair, fur) by blur-fusion foreground estimation; hosted engines use it when their matte comes back smaller than the input',
 			},
 			{
 				displayName: 'Output Format',
@@ -141,37 +149,31 @@ export class RemoveBackground implements INodeType {
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		return mapItems(this, async (itemIndex) => {
+		return mapItemsOnEngine(this, 'removeBackground', async (itemIndex, _item, remote) => {
 			const field = this.getNodeParameter('binaryPropertyName', itemIndex) as string;
 			const options = this.getNodeParameter('options', itemIndex, {}) as RemoveBackgroundNodeOptions;
 			const background = this.getNodeParameter('background', itemIndex) as string;
 			const { buffer, meta } = await readInputBinary(this, itemIndex, field);
-
-			const model = await loadSegmentationModel(readSegmentationModelChoice(this, itemIndex), {
-				// No cancel signal: the session and its download are shared with other items and executions.
-				log: (message) => this.logger.info(`Cutout: ${message}`),
-			});
-			const result = await removeBackground(buffer, model, {
-				resolution: readOperatingResolution(this, itemIndex),
-				refineForeground: this.getNodeParameter('refineForeground', itemIndex) as boolean,
+			const refineForeground = this.getNodeParameter('refineForeground', itemIndex) as boolean;
+			const limits = decodeLimits(options.maxMegapixels ?? 64);
+			const encoding: CutoutEncodeOptions = {
 				format: this.getNodeParameter('outputFormat', itemIndex) as CutoutOutputFormat,
 				background:
 					background === 'colour' ? parseColour(this.getNodeParameter('backgroundColour', itemIndex) as string) : undefined,
 				quality: options.quality,
 				includeMask: this.getNodeParameter('includeMask', itemIndex) as boolean,
 				cropMargin: options.cropToSubject ? (options.cropMargin ?? 16) : undefined,
-				limits: decodeLimits(options.maxMegapixels ?? 64),
-			});
+			};
+
+			const result = remote
+				? await cutOutRemotely(remote, itemIndex, buffer, { ...encoding, refineForeground, limits })
+				: await cutOutLocally(this, itemIndex, buffer, { ...encoding, refineForeground, limits });
 
 			const binaries = { [options.imageField || 'image']: await writeOutputBinary(this, result.image, meta) };
 			if (result.mask) binaries[options.maskField || 'mask'] = await writeOutputBinary(this, result.mask, meta, '-mask');
 			return {
 				fields: {
-					width: result.width,
-					height: result.height,
-					model: result.model,
-					engine: 'local',
-					timings: { ...result.timings },
+					...result.fields,
 					foregroundFraction: Number(result.foregroundFraction.toFixed(4)),
 					subjectBox: result.subjectBox ? { ...result.subjectBox } : null,
 					...(result.crop ? { crop: { ...result.crop } } : {}),
@@ -180,4 +182,32 @@ export class RemoveBackground implements INodeType {
 			};
 		});
 	}
+}
+
+type CutoutSettings = CutoutEncodeOptions & { refineForeground: boolean; limits: ReturnType<typeof decodeLimits> };
+type NodeCutout = EncodedCutout & { fields: IDataObject };
+
+async function cutOutLocally(ctx: IExecuteFunctions, itemIndex: number, input: Buffer, settings: CutoutSettings): Promise<NodeCutout> {
+	const model = await loadSegmentationModel(readSegmentationModelChoice(ctx, itemIndex), {
+		// No cancel signal: the session and its download are shared with other items and executions.
+		log: (message) => ctx.logger.info(`Cutout: ${message}`),
+	});
+	const result = await removeBackground(input, model, { ...settings, resolution: readOperatingResolution(ctx, itemIndex) });
+	return {
+		...result,
+		fields: { width: result.width, height: result.height, model: result.model, engine: 'local', timings: { ...result.timings } },
+	};
+}
+
+/** The hosted engines return the same outputs: the provider's matte at full resolution, encoded here. */
+async function cutOutRemotely(remote: RemoteEngine, itemIndex: number, input: Buffer, settings: CutoutSettings): Promise<NodeCutout> {
+	const lap = stopwatch();
+	const cutout = await removeBackgroundRemotely(remote.provider, input, remote.context(itemIndex), {
+		...remote.runOptions(itemIndex),
+		refineForeground: settings.refineForeground,
+		decodeLimits: settings.limits,
+	});
+	const providerMs = lap();
+	const encoded = await encodeCutout(cutout.foreground, cutout.alpha, cutout.width, cutout.height, settings);
+	return { ...encoded, fields: { ...remoteFields(remote, cutout), timings: { providerMs, encodeMs: lap() } } };
 }

@@ -9,11 +9,18 @@ import {
 } from 'n8n-workflow';
 
 import { isCutoutError } from '../../lib/errors';
+import { mapWithLimit } from '../../lib/providers/concurrency';
+import { isProviderError, type ProviderError } from '../../lib/providers/errors';
 
 /** What a node produces for one input item: json fields to add and binaries to set (named apart from INodeExecutionData's json/binary on purpose). */
 export interface ItemOutput {
 	fields: IDataObject;
 	binaries: IBinaryKeyData;
+}
+
+export interface MapItemsOptions {
+	/** Items processed at once (default 1); the output keeps the input order either way. */
+	concurrency?: number;
 }
 
 /**
@@ -25,37 +32,36 @@ export interface ItemOutput {
 export async function mapItems(
 	ctx: IExecuteFunctions,
 	processItem: (itemIndex: number, item: INodeExecutionData) => Promise<ItemOutput>,
+	options: MapItemsOptions = {},
 ): Promise<INodeExecutionData[][]> {
-	const items = ctx.getInputData();
-	const results: INodeExecutionData[] = [];
 	const cancelSignal = ctx.getExecutionCancelSignal?.();
-	for (let itemIndex = 0; itemIndex < items.length; itemIndex++) {
+	const results = await mapWithLimit(ctx.getInputData(), options.concurrency ?? 1, async (item, itemIndex): Promise<INodeExecutionData> => {
 		if (cancelSignal?.aborted) {
 			throw new NodeOperationError(ctx.getNode(), 'The execution was cancelled', { itemIndex });
 		}
-		const item = items[itemIndex];
 		try {
 			const output = await processItem(itemIndex, item);
-			results.push({
+			return {
 				json: { ...item.json, ...output.fields },
 				// A shallow copy keeps upstream binaries by reference, as n8n's own nodes do.
 				binary: { ...(item.binary ?? {}), ...output.binaries },
 				pairedItem: { item: itemIndex },
-			});
+			};
 		} catch (error) {
 			const nodeError = toNodeError(ctx, error, itemIndex);
 			if (!ctx.continueOnFail()) throw nodeError;
-			results.push({
+			return {
 				json: { ...item.json, error: nodeError.message, ...errorCode(error) },
 				binary: item.binary,
 				pairedItem: { item: itemIndex },
-			});
+			};
 		}
-	}
+	});
 	return [results];
 }
 
-function errorCode(error: unknown): { errorCode?: string } {
+function errorCode(error: unknown): { errorCode?: string; providerRequestId?: string } {
+	if (isProviderError(error)) return { errorCode: error.code, ...(error.requestId ? { providerRequestId: error.requestId } : {}) };
 	return isCutoutError(error) ? { errorCode: error.code } : {};
 }
 
@@ -64,6 +70,16 @@ export function toNodeError(ctx: IExecuteFunctions, error: unknown, itemIndex: n
 		error.context.itemIndex ??= itemIndex;
 		return error;
 	}
+	if (isProviderError(error)) {
+		// A plain object, not the error: n8n keeps errorResponse with the execution.
+		const response = { provider: error.provider, errorCode: error.code, providerRequestId: error.requestId ?? null };
+		return new NodeApiError(ctx.getNode(), response as JsonObject, {
+			message: error.message,
+			description: providerErrorDescription(error),
+			httpCode: error.status === undefined ? undefined : String(error.status),
+			itemIndex,
+		});
+	}
 	if (isCutoutError(error)) {
 		return new NodeOperationError(ctx.getNode(), error.message, {
 			itemIndex,
@@ -71,4 +87,15 @@ export function toNodeError(ctx: IExecuteFunctions, error: unknown, itemIndex: n
 		});
 	}
 	return new NodeOperationError(ctx.getNode(), error as Error | JsonObject, { itemIndex });
+}
+
+function providerErrorDescription(error: ProviderError): string {
+	// n8n swaps a message naming a network code (ECONNREFUSED, …) for its own wording; keep ours visible.
+	const original = error.code === 'unreachable' ? `${error.message}. ` : '';
+	const details = [
+		error.providerCode ? `provider code: ${error.providerCode}` : undefined,
+		error.requestId ? `provider request ID: ${error.requestId}` : undefined,
+		`code: ${error.code}`,
+	].filter(Boolean);
+	return `${original}${error.hint ? `${error.hint} ` : ''}(${details.join(', ')})`;
 }

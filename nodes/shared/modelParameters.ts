@@ -4,6 +4,9 @@ import type { DecodeLimits } from '../../lib/image/decode';
 import { loadCatalog, type SegmentationContract } from '../../lib/models/catalog';
 import type { SegmentationModelChoice } from '../../lib/models/segmentationModels';
 import type { OperatingResolution } from '../../lib/pipeline/segmentImage';
+import type { OperationName } from '../../lib/providers/types';
+import { LOCAL_ENGINE } from './remoteEngine';
+import { remoteEngineOptions } from './remoteParameters';
 
 const CUSTOM = 'custom';
 
@@ -16,20 +19,24 @@ const NORMALISATIONS: Record<string, Pick<SegmentationContract['input'], 'scale'
 const segmentationModels = loadCatalog().filter((model) => model.task === 'segmentation');
 const defaultSegmentationModel = segmentationModels.find((model) => model.default)?.id ?? segmentationModels[0].id;
 
-export const engineProperty: INodeProperties = {
-	displayName: 'Engine',
-	name: 'engine',
-	type: 'options',
-	noDataExpression: true,
-	options: [
-		{
-			name: 'Local (ONNX on This Machine)',
-			value: 'local',
-			description: 'Runs the model inside n8n; nothing is uploaded',
-		},
-	],
-	default: 'local',
-};
+/** Local first (the default), then every hosted provider that offers the operation. */
+export function engineProperty(operation: OperationName): INodeProperties {
+	return {
+		displayName: 'Engine',
+		name: 'engine',
+		type: 'options',
+		noDataExpression: true,
+		options: [
+			{
+				name: 'Local (ONNX on This Machine)',
+				value: LOCAL_ENGINE,
+				description: 'Runs the model inside n8n; nothing is uploaded',
+			},
+			...remoteEngineOptions(operation),
+		],
+		default: LOCAL_ENGINE,
+	};
+}
 
 export const inputBinaryProperty: INodeProperties = {
 	displayName: 'Input Binary Field',
@@ -40,8 +47,8 @@ export const inputBinaryProperty: INodeProperties = {
 	hint: 'The name of the input binary field holding the image',
 };
 
-const local = { show: { engine: ['local'] } };
-const custom = { show: { engine: ['local'], model: [CUSTOM] } };
+const local = { show: { engine: [LOCAL_ENGINE] } };
+const custom = { show: { engine: [LOCAL_ENGINE], model: [CUSTOM] } };
 
 export const segmentationModelProperties: INodeProperties[] = [
 	{

@@ -1,0 +1,194 @@
+import {
+	type IDataObject,
+	type IExecuteFunctions,
+	type INodeExecutionData,
+	type INodeType,
+	type INodeTypeDescription,
+	NodeConnectionTypes,
+} from 'n8n-workflow';
+
+import type { MaskOutputFormat } from '../../lib/image/encode';
+import { loadSegmentationModel } from '../../lib/models/segmentationModels';
+import { alphaMatte, type AlphaMatteOptions, checkShapeOptions, type EncodedMatte, encodeMatte, shapeMatte } from '../../lib/pipeline/alphaMatte';
+import { stopwatch } from '../../lib/pipeline/stopwatch';
+import { alphaMatteRemotely } from '../../lib/providers/remote';
+import { readInputBinary, writeOutputBinary } from '../shared/binary';
+import {
+	decodeLimits,
+	engineProperty,
+	inputBinaryProperty,
+	maxMegapixelsOption,
+	readOperatingResolution,
+	readSegmentationModelChoice,
+	segmentationModelProperties,
+} from '../shared/modelParameters';
+import { mapItemsOnEngine, type RemoteEngine, remoteFields } from '../shared/remoteEngine';
+import { remoteCredentials, remoteProperties } from '../shared/remoteParameters';
+
+interface AlphaMatteNodeOptions {
+	guidedUpsampling?: boolean;
+	grow?: number;
+	feather?: number;
+	invert?: boolean;
+	maskField?: string;
+	maxMegapixels?: number;
+}
+
+export class AlphaMatte implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'Alpha Matte',
+		name: 'alphaMatte',
+		icon: 'file:alphaMatte.svg',
+		group: ['transform'],
+		version: 1,
+		subtitle: '={{$parameter["engine"] === "local" ? $parameter["model"] : $parameter["engine"]}}',
+		description: 'Find the subject and return just its matte: an 8-bit greyscale image at the input’s full resolution',
+		defaults: { name: 'Alpha Matte' },
+		usableAsTool: true,
+		inputs: [NodeConnectionTypes.Main],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: remoteCredentials('alphaMatte'),
+		properties: [
+			engineProperty('alphaMatte'),
+			inputBinaryProperty,
+			...segmentationModelProperties,
+			...remoteProperties('alphaMatte'),
+			{
+				displayName: 'Output',
+				name: 'outputType',
+				type: 'options',
+				options: [
+					{ name: 'Soft Matte', value: 'soft', description: 'Partial transparency kept at hair, fur and soft edges' },
+					{ name: 'Binary Mask', value: 'binary', description: 'Only black and white, cut at the threshold' },
+				],
+				default: 'soft',
+			},
+			{
+				displayName: 'Threshold',
+				name: 'threshold',
+				type: 'number',
+				typeOptions: { minValue: 0, maxValue: 1, numberPrecision: 2 },
+				default: 0.5,
+				displayOptions: { show: { outputType: ['binary'] } },
+				description: 'Pixels at least this opaque (0–1) become white, the rest black',
+			},
+			{
+				displayName: 'Output Format',
+				name: 'outputFormat',
+				type: 'options',
+				options: [
+					{ name: 'PNG (8-Bit)', value: 'png' },
+					{ name: 'PNG (16-Bit)', value: 'png16' },
+					{ name: 'WebP (Lossless)', value: 'webp' },
+				],
+				default: 'png',
+			},
+			{
+				displayName: 'Options',
+				name: 'options',
+				type: 'collection',
+				placeholder: 'Add option',
+				default: {},
+				options: [
+					{
+						displayName: 'Feather (Px)',
+						name: 'feather',
+						type: 'number',
+						typeOptions: { minValue: 0, maxValue: 500 },
+						default: 0,
+						description: 'Soften the edge over about this many pixels',
+					},
+					{
+						displayName: 'Grow / Shrink (Px)',
+						name: 'grow',
+						type: 'number',
+						default: 0,
+						description: 'Move the edge outwards (positive) or inwards (negative) by this many pixels',
+					},
+					{
+						displayName: 'Guided Upsampling',
+						name: 'guidedUpsampling',
+						type: 'boolean',
+						default: true,
+						description:
+							'Whether to bring the model’s matte to full resolution with a guided filter, so edges follow the image rather than a blurred low-resolution matte (local engine; a hosted matte smaller than the input is upsampled linearly)',
+					},
+					{
+						displayName: 'Invert',
+						name: 'invert',
+						type: 'boolean',
+						default: false,
+						description: 'Whether to make the subject black and the background white',
+					},
+					{
+						displayName: 'Mask Output Field',
+						name: 'maskField',
+						type: 'string',
+						default: 'mask',
+					},
+					maxMegapixelsOption,
+				],
+			},
+		],
+	};
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		return mapItemsOnEngine(this, 'alphaMatte', async (itemIndex, _item, remote) => {
+			const field = this.getNodeParameter('binaryPropertyName', itemIndex) as string;
+			const options = this.getNodeParameter('options', itemIndex, {}) as AlphaMatteNodeOptions;
+			const binary = (this.getNodeParameter('outputType', itemIndex) as string) === 'binary';
+			const { buffer, meta } = await readInputBinary(this, itemIndex, field);
+			const settings: MatteSettings = {
+				guidedUpsampling: options.guidedUpsampling ?? true,
+				binary,
+				threshold: binary ? (this.getNodeParameter('threshold', itemIndex, 0.5) as number) : undefined,
+				grow: options.grow,
+				feather: options.feather,
+				invert: options.invert,
+				format: this.getNodeParameter('outputFormat', itemIndex) as MaskOutputFormat,
+				limits: decodeLimits(options.maxMegapixels ?? 64),
+			};
+
+			const result = remote
+				? await matteRemotely(remote, itemIndex, buffer, settings)
+				: await matteLocally(this, itemIndex, buffer, settings);
+			return {
+				fields: {
+					...result.fields,
+					foregroundFraction: Number(result.foregroundFraction.toFixed(4)),
+					subjectBox: result.subjectBox ? { ...result.subjectBox } : null,
+				},
+				binaries: { [options.maskField || 'mask']: await writeOutputBinary(this, result.mask, meta, '-mask') },
+			};
+		});
+	}
+}
+
+type MatteSettings = Omit<AlphaMatteOptions, 'resolution'>;
+type NodeMatte = EncodedMatte & { fields: IDataObject };
+
+async function matteLocally(ctx: IExecuteFunctions, itemIndex: number, input: Buffer, settings: MatteSettings): Promise<NodeMatte> {
+	const model = await loadSegmentationModel(readSegmentationModelChoice(ctx, itemIndex), {
+		// No cancel signal: the session and its download are shared with other items and executions.
+		log: (message) => ctx.logger.info(`Cutout: ${message}`),
+	});
+	const result = await alphaMatte(input, model, { ...settings, resolution: readOperatingResolution(ctx, itemIndex) });
+	return {
+		...result,
+		fields: { width: result.width, height: result.height, model: result.model, engine: 'local', timings: { ...result.timings } },
+	};
+}
+
+/** The provider's matte at full resolution, shaped and encoded here exactly as the local one is. */
+async function matteRemotely(remote: RemoteEngine, itemIndex: number, input: Buffer, settings: MatteSettings): Promise<NodeMatte> {
+	checkShapeOptions(settings);
+	const lap = stopwatch();
+	const matte = await alphaMatteRemotely(remote.provider, input, remote.context(itemIndex), {
+		...remote.runOptions(itemIndex),
+		decodeLimits: settings.limits,
+	});
+	const providerMs = lap();
+	const shaped = await shapeMatte(matte.alpha, matte, settings);
+	const encoded = await encodeMatte(shaped, matte, settings);
+	return { ...encoded, fields: { ...remoteFields(remote, matte), timings: { providerMs, encodeMs: lap() } } };
+}

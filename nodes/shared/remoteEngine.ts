@@ -1,0 +1,109 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
+
+import { CutoutError } from '../../lib/errors';
+import { remoteProvider } from '../../lib/providers';
+import { credentialId, type RateLimiter, sharedRateLimiter } from '../../lib/providers/rateLimit';
+import type { RemoteOutcome, RemoteRunOptions } from '../../lib/providers/remote';
+import type { OperationName, ProviderContext, RemoteProvider } from '../../lib/providers/types';
+import { type ItemOutput, mapItems, toNodeError } from './items';
+import { createN8nTransport } from './n8nTransport';
+import { readProviderOptions, readRemoteOptions } from './remoteParameters';
+
+export const LOCAL_ENGINE = 'local';
+
+/** A hosted provider as one execution uses it: one transport and throttle, settings read per item. */
+export interface RemoteEngine {
+	provider: RemoteProvider;
+	/** Items sent at once (read from the first item, since the batch is scheduled once). */
+	itemsInFlight: number;
+	context(itemIndex: number): ProviderContext;
+	runOptions(itemIndex: number): RemoteRunOptions;
+}
+
+interface ProviderCredential {
+	apiKey?: string;
+	baseUrl?: string;
+	syncBaseUrl?: string;
+}
+
+/** Undefined for the local engine. */
+export async function openRemoteEngine(ctx: IExecuteFunctions, operation: OperationName): Promise<RemoteEngine | undefined> {
+	const engine = ctx.getNodeParameter('engine', 0) as string;
+	if (engine === LOCAL_ENGINE) return undefined;
+	const provider = remoteProvider(engine);
+	if (!provider) throw new CutoutError('invalid_option', `Unknown engine "${engine}"`);
+
+	const credential = await readCredential(ctx, provider);
+	const transport = createN8nTransport(ctx, provider.credentialType, [credential.apiKey]);
+	const shared = readRemoteOptions(ctx, 0);
+	const requestsPerMinute = shared.requestsPerMinute ?? provider.defaultRequestsPerMinute;
+	const throttle: RateLimiter | undefined = requestsPerMinute
+		? sharedRateLimiter(provider.id, credentialId(credential.apiKey, credential.baseUrl), requestsPerMinute)
+		: undefined;
+
+	return {
+		provider,
+		itemsInFlight: shared.itemsInFlight ?? 2,
+		context(itemIndex) {
+			const options = readRemoteOptions(ctx, itemIndex);
+			return {
+				transport,
+				baseUrl: credential.baseUrl,
+				syncBaseUrl: credential.syncBaseUrl,
+				retry: { attempts: options.attempts, timeoutMs: options.timeoutSeconds === undefined ? undefined : options.timeoutSeconds * 1000 },
+				throttle,
+				signal: ctx.getExecutionCancelSignal?.(),
+				log: (message) => ctx.logger.info(`Cutout: ${message}`),
+			};
+		},
+		runOptions(itemIndex) {
+			return {
+				fitToLimits: ctx.getNodeParameter('fitToProviderLimits', itemIndex, provider.fitToLimitsByDefault ?? false) as boolean,
+				providerOptions: readProviderOptions(ctx, itemIndex, provider, operation),
+			};
+		},
+	};
+}
+
+async function readCredential(
+	ctx: IExecuteFunctions,
+	provider: RemoteProvider,
+): Promise<Required<Pick<ProviderCredential, 'apiKey' | 'baseUrl'>> & ProviderCredential> {
+	const credential = (await ctx.getCredentials(provider.credentialType)) as ProviderCredential;
+	if (!credential.apiKey) throw new CutoutError('invalid_option', `The ${provider.displayName} credential has no API key`);
+	const baseUrl = credential.baseUrl || provider.defaultBaseUrl;
+	for (const url of [baseUrl, credential.syncBaseUrl].filter((value): value is string => Boolean(value))) {
+		if (!/^https?:\/\/[^/]/i.test(url)) {
+			throw new CutoutError('invalid_option', `The ${provider.displayName} credential's URL "${url}" is not an http(s) URL`);
+		}
+	}
+	return { ...credential, apiKey: credential.apiKey, baseUrl };
+}
+
+/** The json every hosted engine adds: size, provider, its request id, credit and latency headers, the upload. */
+export function remoteFields(remote: RemoteEngine, outcome: RemoteOutcome): IDataObject {
+	return {
+		width: outcome.width,
+		height: outcome.height,
+		engine: remote.provider.id,
+		provider: outcome.provider,
+		providerRequestId: outcome.requestId ?? null,
+		providerMeta: { ...outcome.meta },
+		upload: { ...outcome.upload },
+	};
+}
+
+/**
+ * mapItems on the node's chosen engine: a hosted engine is opened once per execution (credential, throttle)
+ * and sets how many items are in flight; `remote` is undefined on the local engine.
+ */
+export async function mapItemsOnEngine(
+	ctx: IExecuteFunctions,
+	operation: OperationName,
+	processItem: (itemIndex: number, item: INodeExecutionData, remote: RemoteEngine | undefined) => Promise<ItemOutput>,
+): Promise<INodeExecutionData[][]> {
+	const remote = await openRemoteEngine(ctx, operation).catch((error: unknown) => {
+		throw toNodeError(ctx, error, 0);
+	});
+	return mapItems(ctx, (itemIndex, item) => processItem(itemIndex, item, remote), { concurrency: remote?.itemsInFlight });
+}
