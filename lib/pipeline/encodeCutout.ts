@@ -40,11 +40,12 @@ export async function encodeCutout(
 
 	const format = options.format ?? 'png';
 	const flatten = options.background !== undefined || format === 'jpeg';
-	const image = flatten
-		? await encodeRgb(flattenOnto(colour, alpha, options.background ?? WHITE), frame.width, frame.height, format, {
-				quality: options.quality,
-			})
-		: await encodeRgba(toRgba(colour, alpha), frame.width, frame.height, format, { quality: options.quality });
-	const mask = options.includeMask === false ? undefined : await encodeMask(alpha, frame.width, frame.height);
+	// The two encodes run in libvips' thread pool side by side.
+	const [image, mask] = await Promise.all([
+		flatten
+			? encodeRgb(flattenOnto(colour, alpha, options.background ?? WHITE), frame.width, frame.height, format, { quality: options.quality })
+			: encodeRgba(toRgba(colour, alpha), frame.width, frame.height, format, { quality: options.quality }),
+		options.includeMask === false ? undefined : encodeMask(alpha, frame.width, frame.height),
+	]);
 	return { image, mask, crop, foregroundFraction: foregroundFraction(matte), subjectBox: box };
 }

@@ -154,11 +154,15 @@ describe('Inpaint node', () => {
 			run([item()], { boundingBox: { box: { x: 350, y: 0, width: 20, height: 10 } } }, true),
 			run([item()], { boundingBox: { box: { x: 0, y: 0, width: 20, height: 10 } }, dilation: 40 }, true),
 			run([item()], { boundingBox: { box: { x: 0, y: 0, width: 20, height: 10 } }, dilation: 2.5 }, true),
+			run([item()], { boundingBox: { box: { x: 0, y: 0, width: 20, height: 10 } }, dilation: 33 }, true),
+			run([item()], { boundingBox: { box: { x: 0, y: 0, width: 20, height: 10 } }, dilation: -1 }, true),
 		]);
 		expect(outputs.map(([out]) => out.json.errorCode)).toEqual([
 			'mask_size_mismatch',
 			'empty_mask',
 			'invalid_bbox',
+			'invalid_dilation',
+			'invalid_dilation',
 			'invalid_dilation',
 			'invalid_dilation',
 		]);
