@@ -23,8 +23,8 @@ import { loadSegmentationModel } from '../lib/models/segmentationModels';
 import { locateWeights } from '../lib/models/weights';
 import { removeBackground } from '../lib/pipeline/removeBackground';
 import { RemoveBackground } from '../nodes/RemoveBackground/RemoveBackground.node';
-import { binaryItem, fakeExecuteFunctions } from '../test/helpers/executeFunctions';
 import { makeScene, sceneAsJpeg } from '../test/helpers/scene';
+import { benchContext } from './nodeContext';
 import { markdownTable, median, medianMs, ratioRow, type ResultRow } from './stats';
 
 const REPETITIONS = Math.max(5, Number(process.env.BENCH_REPETITIONS ?? 5));
@@ -102,7 +102,10 @@ function p2(jpegs: Jpegs, endToEnd: Record<string, number>, dir: string): Result
 async function p3(forward: number): Promise<ResultRow[]> {
 	const scene = makeScene(1200, 900);
 	const jpeg = await sceneAsJpeg(scene);
-	const items = Array.from({ length: 20 }, (_, i) => binaryItem(jpeg, `item-${i}.jpg`, 'image/jpeg'));
+	const items = Array.from({ length: 20 }, (_, i) => ({
+		json: {},
+		binary: { data: { data: jpeg.toString('base64'), fileName: `item-${i}.jpg`, mimeType: 'image/jpeg' } },
+	}));
 	const parameters = {
 		engine: 'local',
 		binaryPropertyName: 'data',
@@ -115,9 +118,9 @@ async function p3(forward: number): Promise<ResultRow[]> {
 		options: {},
 	};
 	const node = new RemoveBackground();
-	await node.execute.call(fakeExecuteFunctions({ items: items.slice(0, 1), parameters }));
+	await node.execute.call(benchContext(items.slice(0, 1), parameters));
 	const started = performance.now();
-	await node.execute.call(fakeExecuteFunctions({ items, parameters }));
+	await node.execute.call(benchContext(items, parameters));
 	const perSecond = items.length / ((performance.now() - started) / 1000);
 	return [
 		{ id: 'P3', what: '20 items (1.1 MP JPEG) through the node', figure: `${perSecond.toFixed(3)} items/s` },
