@@ -23,6 +23,7 @@ import { loadSegmentationModel } from '../lib/models/segmentationModels';
 import { locateWeights } from '../lib/models/weights';
 import { removeBackground } from '../lib/pipeline/removeBackground';
 import { RemoveBackground } from '../nodes/RemoveBackground/RemoveBackground.node';
+import { LOCAL_U2NETP_PARAMETERS } from '../test/helpers/nodeParameters';
 import { makeScene, sceneAsJpeg } from '../test/helpers/scene';
 import { benchContext } from './nodeContext';
 import { markdownTable, median, medianMs, ratioRow, type ResultRow } from './stats';
@@ -106,17 +107,7 @@ async function p3(forward: number): Promise<ResultRow[]> {
 		json: {},
 		binary: { data: { data: jpeg.toString('base64'), fileName: `item-${i}.jpg`, mimeType: 'image/jpeg' } },
 	}));
-	const parameters = {
-		engine: 'local',
-		binaryPropertyName: 'data',
-		model: MODEL_ID,
-		operatingResolution: 'native',
-		refineForeground: true,
-		outputFormat: 'png',
-		background: 'transparent',
-		includeMask: true,
-		options: {},
-	};
+	const parameters = { ...LOCAL_U2NETP_PARAMETERS, model: MODEL_ID };
 	const node = new RemoveBackground();
 	await node.execute.call(benchContext(items.slice(0, 1), parameters));
 	const started = performance.now();

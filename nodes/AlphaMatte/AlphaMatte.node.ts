@@ -22,6 +22,7 @@ import {
 	readSegmentationModelChoice,
 	segmentationModelProperties,
 } from '../shared/modelParameters';
+import { outputFieldOption } from '../shared/outputOptions';
 import { mapItemsOnEngine, type RemoteEngine, remoteFields } from '../shared/remoteEngine';
 import { remoteCredentials, remoteProperties } from '../shared/remoteParameters';
 
@@ -120,12 +121,7 @@ export class AlphaMatte implements INodeType {
 						default: false,
 						description: 'Whether to make the subject black and the background white',
 					},
-					{
-						displayName: 'Mask Output Field',
-						name: 'maskField',
-						type: 'string',
-						default: 'mask',
-					},
+					outputFieldOption('mask'),
 					maxMegapixelsOption,
 				],
 			},

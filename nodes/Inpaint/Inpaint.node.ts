@@ -26,6 +26,7 @@ import {
 	readSegmentationModelChoice,
 	segmentationModelProperties,
 } from '../shared/modelParameters';
+import { outputFieldOption, qualityOption } from '../shared/outputOptions';
 import { LOCAL_ENGINE, mapItemsOnEngine, type RemoteEngine, remoteFields } from '../shared/remoteEngine';
 import { remoteCredentials, remoteProperties } from '../shared/remoteParameters';
 
@@ -141,28 +142,10 @@ export class Inpaint implements INodeType {
 				placeholder: 'Add option',
 				default: {},
 				options: [
-					{
-						displayName: 'Image Output Field',
-						name: 'imageField',
-						type: 'string',
-						default: 'image',
-					},
-					{
-						displayName: 'Mask Output Field',
-						name: 'maskField',
-						type: 'string',
-						default: 'mask',
-						description: 'Receives the region actually filled (after dilation)',
-					},
+					outputFieldOption('image'),
+					outputFieldOption('mask', 'Receives the region actually filled (after dilation)'),
 					maxMegapixelsOption,
-					{
-						displayName: 'Quality',
-						name: 'quality',
-						type: 'number',
-						typeOptions: { minValue: 1, maxValue: 100 },
-						default: 90,
-						description: 'Quality for JPEG and WebP output',
-					},
+					qualityOption('JPEG and WebP'),
 				],
 			},
 		],

@@ -23,6 +23,7 @@ import {
 	readSegmentationModelChoice,
 	segmentationModelProperties,
 } from '../shared/modelParameters';
+import { outputFieldOption, qualityOption } from '../shared/outputOptions';
 import { mapItemsOnEngine, type RemoteEngine, remoteFields } from '../shared/remoteEngine';
 import { remoteCredentials, remoteProperties } from '../shared/remoteParameters';
 
@@ -122,27 +123,10 @@ export class RemoveBackground implements INodeType {
 						default: false,
 						description: 'Whether to crop the cutout and mask to the subject’s bounding box plus a margin',
 					},
-					{
-						displayName: 'Image Output Field',
-						name: 'imageField',
-						type: 'string',
-						default: 'image',
-					},
-					{
-						displayName: 'Mask Output Field',
-						name: 'maskField',
-						type: 'string',
-						default: 'mask',
-					},
+					outputFieldOption('image'),
+					outputFieldOption('mask'),
 					maxMegapixelsOption,
-					{
-						displayName: 'Quality',
-						name: 'quality',
-						type: 'number',
-						typeOptions: { minValue: 1, maxValue: 100 },
-						default: 90,
-						description: 'Quality for JPEG, WebP and AVIF output',
-					},
+					qualityOption('JPEG, WebP and AVIF'),
 				],
 			},
 		],

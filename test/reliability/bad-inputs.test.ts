@@ -1,6 +1,7 @@
 import { RemoveBackground } from '../../nodes/RemoveBackground/RemoveBackground.node';
 import { badInputCorpus, type BadInputCase } from '../helpers/badInputs';
 import { binaryBytes, binaryItem, fakeExecuteFunctions } from '../helpers/executeFunctions';
+import { LOCAL_U2NETP_PARAMETERS } from '../helpers/nodeParameters';
 import { rawPixels } from '../helpers/scene';
 
 /**
@@ -24,17 +25,7 @@ describe('bad-input corpus through Remove Background', () => {
 		const ctx = fakeExecuteFunctions({
 			items,
 			continueOnFail: true,
-			parameters: {
-				engine: 'local',
-				binaryPropertyName: 'data',
-				model: 'u2netp',
-				operatingResolution: 'native',
-				refineForeground: true,
-				outputFormat: 'png',
-				background: 'transparent',
-				includeMask: true,
-				options: {},
-			},
+			parameters: LOCAL_U2NETP_PARAMETERS,
 		});
 		const started = performance.now();
 		const [output] = await new RemoveBackground().execute.call(ctx);
