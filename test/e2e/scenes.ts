@@ -9,6 +9,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import sharp from 'sharp';
 
+import { mulberry32 } from '../../lib/random';
+
 export type Shape = 'disc' | 'roundedRect' | 'ellipse';
 
 export interface SceneSpec {
@@ -83,18 +85,6 @@ export function sceneSeries(prefix: string, count: number, seed = 100): SceneSpe
 	});
 }
 
-/** mulberry32: small, deterministic PRNG. */
-function prng(seed: number): () => number {
-	let a = seed >>> 0;
-	return () => {
-		a = (a + 0x6d2b79f5) >>> 0;
-		let t = a;
-		t = M.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + M.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
-}
-
 /** Signed distance (px, negative inside) to the object, and a surface normal-ish shading term in [0,1]. */
 function shapeField(spec: SceneSpec): (x: number, y: number) => { sd: number; shade: number } {
 	const { width: w, height: h } = spec;
@@ -146,7 +136,7 @@ function shapeField(spec: SceneSpec): (x: number, y: number) => { sd: number; sh
 /** Draws one scene (pixels + truth) and encodes it. */
 export async function drawScene(spec: SceneSpec): Promise<Scene> {
 	const { width: w, height: h } = spec;
-	const rand = prng(spec.seed);
+	const rand = mulberry32(spec.seed);
 	const field = shapeField(spec);
 	const rgb = Buffer.alloc(w * h * 3);
 	const truth = new Uint8Array(w * h);
