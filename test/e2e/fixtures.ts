@@ -1,13 +1,15 @@
 /**
- * The setup the folder examples share (examples/remove-background.json, examples/scheduled-batch.json):
+ * The setup the folder examples share (examples/remove-background.json, scheduled-batch.json,
+ * remove-background-then-inpaint.json, fal-remove-background.json):
  * a fresh isolated n8n with the packed package, generated scenes in <workDir>/input, the example imported
  * with its Settings node pointed at <workDir>/input and <workDir>/output, executed once with
- * `n8n execute --id`. File nodes may touch all of <workDir>.
+ * `n8n execute --id`. File nodes may touch all of <workDir>. `prepare` runs on the n8n before the import
+ * (a provider example imports its credentials there).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-import { N8n, assertPackageBuilt, ensureN8nInstalled, makeWorkDir, removeWorkDir, sharedModelsEnv, type ExecutionResult } from './n8n';
+import { N8n, assertPackageBuilt, ensureN8nInstalled, makeWorkDir, removeWorkDir, sharedModelsEnv, type ExecutionResult, type N8nItem } from './n8n';
 import { writeScenes, type Scene, type SceneSpec } from './scenes';
 
 export interface FolderRun {
@@ -19,7 +21,11 @@ export interface FolderRun {
 	result: ExecutionResult;
 }
 
-export async function runFolderExample(example: string, specs: SceneSpec[], prefix: string): Promise<FolderRun> {
+export interface FolderRunOptions {
+	prepare?: (n8n: N8n, workDir: string) => Promise<void>;
+}
+
+export async function runFolderExample(example: string, specs: SceneSpec[], prefix: string, options: FolderRunOptions = {}): Promise<FolderRun> {
 	assertPackageBuilt();
 	ensureN8nInstalled();
 	const workDir = makeWorkDir(prefix);
@@ -31,6 +37,7 @@ export async function runFolderExample(example: string, specs: SceneSpec[], pref
 		const scenes = await writeScenes(inputDir, specs);
 		n8n = await N8n.create({ userFolder: path.join(workDir, 'home'), allowedDirs: [workDir], env: sharedModelsEnv() });
 		n8n.installPackage();
+		await options.prepare?.(n8n, workDir);
 		const { id } = await n8n.importWorkflow(example, { settings: { inputFolder: inputDir, outputFolder: outputDir } });
 		const result = await n8n.executeWorkflow(id);
 		return { workDir, inputDir, outputDir, n8n, scenes, result };
@@ -39,6 +46,14 @@ export async function runFolderExample(example: string, specs: SceneSpec[], pref
 		removeWorkDir(workDir);
 		throw error;
 	}
+}
+
+/** The scene an output item came from, by the input file name its kept `data` binary carries. */
+export function sceneOfItem(scenes: Scene[], item: N8nItem): Scene {
+	const fileName = item.binary?.data?.fileName ?? item.json.fileName;
+	const scene = scenes.find((s) => s.fileName === fileName);
+	if (!scene) throw new Error(`unexpected item for file ${fileName}`);
+	return scene;
 }
 
 export async function disposeFolderRun(run: FolderRun | undefined): Promise<void> {

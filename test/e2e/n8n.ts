@@ -258,6 +258,16 @@ export interface ImportOptions {
 	patch?: (workflow: any) => void;
 }
 
+/** One entry of the file `n8n import:credentials --input` reads (a JSON array of these). */
+export interface CredentialImport {
+	id: string;
+	name: string;
+	/** The credential type's `name`, e.g. `falApi`. */
+	type: string;
+	/** Plain text; n8n encrypts it on import. */
+	data: Record<string, string>;
+}
+
 /** Sets string fields of the Set node named `settingsNode` (throws if a field does not exist). */
 export function applySettings(workflow: any, settings: Record<string, string>, settingsNode = 'Settings'): void {
 	const node = (workflow.nodes ?? []).find((n: any) => n.name === settingsNode);
@@ -382,18 +392,48 @@ export class N8n {
 		if (options.settings) applySettings(workflow, options.settings);
 		options.patch?.(workflow);
 		if (!workflow.id) throw new Error(`${file}: the workflow needs a fixed "id" to be executed by id`);
+		const res = await this.runImport('import:workflow', path.basename(file), workflow);
+		if (res.code !== 0) {
+			throw new Error(`n8n import:workflow ${file} failed (exit ${res.code}):\n${tail(res.stdout + res.stderr)}`);
+		}
+		return { id: String(workflow.id), ms: res.ms };
+	}
+
+	/**
+	 * `n8n import:credentials` of plain-text credentials (n8n encrypts `data` with this user folder's key on
+	 * import). Each needs the `id` and `name` the workflows' nodes reference, and its `type`. The command
+	 * exits 0 even when the import fails, so its success line is checked.
+	 */
+	async importCredentials(credentials: CredentialImport[]): Promise<void> {
+		const res = await this.runImport('import:credentials', 'credentials.json', credentials);
+		const imported = `Successfully imported ${credentials.length} ${credentials.length === 1 ? 'credential.' : 'credentials.'}`;
+		if (res.code !== 0 || !res.stdout.includes(imported)) {
+			throw new Error(`n8n import:credentials failed (exit ${res.code}):\n${tail(res.stdout + res.stderr)}`);
+		}
+	}
+
+	/** Runs `n8n <command> --input=<file>` on `content` written to a temp file (owner-only) in the user folder. */
+	private async runImport(command: string, fileName: string, content: unknown): Promise<RunResult> {
 		const tmpDir = fs.mkdtempSync(path.join(this.userFolder, 'import-'));
-		const tmpFile = path.join(tmpDir, path.basename(file));
-		fs.writeFileSync(tmpFile, JSON.stringify(workflow, null, 2));
+		const tmpFile = path.join(tmpDir, fileName);
+		fs.writeFileSync(tmpFile, JSON.stringify(content, null, 2), { mode: 0o600 });
 		try {
-			const res = await this.run(['import:workflow', `--input=${tmpFile}`]);
-			if (res.code !== 0) {
-				throw new Error(`n8n import:workflow ${file} failed (exit ${res.code}):\n${tail(res.stdout + res.stderr)}`);
-			}
-			return { id: String(workflow.id), ms: res.ms };
+			return await this.run([command, `--input=${tmpFile}`]);
 		} finally {
 			fs.rmSync(tmpDir, { recursive: true, force: true });
 		}
+	}
+
+	/**
+	 * The bytes of a binary an execution produced (an item's `binary.<field>`), read from this instance's
+	 * binary-data folder: the id is `filesystem-v2:<path under N8N_STORAGE_PATH>` (default
+	 * `<user folder>/.n8n/storage`) in filesystem mode, n8n 2.x's default outside queue mode.
+	 */
+	readBinary(binary: { id?: string } | undefined): Buffer {
+		const match = /^filesystem(?:-v2)?:(.+)$/.exec(binary?.id ?? '');
+		if (!match) throw new Error(`not a filesystem binary reference: ${JSON.stringify(binary)}`);
+		const storage = this.env.N8N_STORAGE_PATH || path.join(this.userFolder, '.n8n', 'storage');
+		return fs.readFileSync(path.join(storage, match[1]));
 	}
 
 	/** `n8n execute --id=<id>` and the parsed execution. Does not throw on workflow errors: check `status`. */

@@ -8,8 +8,8 @@
 import * as path from 'node:path';
 
 import { expectCutout, expectExecutionSucceeded, expectMask, expectRemoveBackgroundItem } from './checks';
-import { disposeFolderRun, runFolderExample, type FolderRun } from './fixtures';
-import { REPO_ROOT, nodeItems, type ExecutionResult, type N8nItem } from './n8n';
+import { disposeFolderRun, runFolderExample, sceneOfItem, type FolderRun } from './fixtures';
+import { REPO_ROOT, nodeItems, type ExecutionResult } from './n8n';
 import { DEFAULT_SCENES, type Scene } from './scenes';
 
 const describeE2e = process.env.CUTOUT_E2E ? describe : describe.skip;
@@ -37,7 +37,7 @@ describeE2e('examples/remove-background.json in real n8n', () => {
 	it('runs Remove Background once per image, with its json fields', () => {
 		const items = nodeItems(result.execution, 'Remove Background');
 		expect(items).toHaveLength(scenes.length);
-		for (const item of items) expectRemoveBackgroundItem(item, sceneOf(item));
+		for (const item of items) expectRemoveBackgroundItem(item, sceneOfItem(scenes, item));
 	});
 
 	describe.each(DEFAULT_SCENES.map((s) => [s.name]))('%s', (name) => {
@@ -51,11 +51,4 @@ describeE2e('examples/remove-background.json in real n8n', () => {
 			await expectMask(path.join(outputDir, `${name}.mask.png`), scene());
 		});
 	});
-
-	function sceneOf(item: N8nItem): Scene {
-		const fileName = item.binary?.data?.fileName ?? item.json.fileName;
-		const scene = scenes.find((s) => s.fileName === fileName);
-		if (!scene) throw new Error(`unexpected item for file ${fileName}`);
-		return scene;
-	}
 });
