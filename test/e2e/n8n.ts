@@ -401,8 +401,8 @@ export class N8n {
 
 	/**
 	 * `n8n import:credentials` of plain-text credentials (n8n encrypts `data` with this user folder's key on
-	 * import). Each needs the `id` and `name` the workflows' nodes reference, and its `type`. The command
-	 * exits 0 even when the import fails, so its success line is checked.
+	 * import). Each needs the `id` and `name` the workflows' nodes reference, and its `type`. Besides the
+	 * exit code (1 when the import fails), the success line must name the number of credentials given.
 	 */
 	async importCredentials(credentials: CredentialImport[]): Promise<void> {
 		const res = await this.runImport('import:credentials', 'credentials.json', credentials);
