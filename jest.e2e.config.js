@@ -1,4 +1,4 @@
-// End-to-end suite: a REAL n8n 2.8.4 (installed into .e2e/n8n on first use) running the PACKED package.
+// End-to-end suite: a REAL n8n 2.8.4 (installed into ~/.cache/n8n-nodes-cutout-e2e on first use) running the PACKED package.
 // Run with `npm run test:e2e` (builds first). The unit config (jest.config.js) does not run these.
 // Marks the run as e2e: test/e2e/*.test.ts skip themselves under any other jest config.
 process.env.CUTOUT_E2E = '1';

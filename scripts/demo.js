@@ -5,7 +5,7 @@
  *
  * Runs examples/remove-background.json in a REAL n8n 2.8.4 on a folder of images:
  *   1. npm run build
- *   2. installs n8n into .e2e/n8n on first use (~3-4 min, 1.7 GB)
+ *   2. installs n8n into ~/.cache/n8n-nodes-cutout-e2e on first use (~3-4 min, 1.7 GB)
  *   3. packs this package and installs it into an isolated n8n user folder (.e2e/demo-home) the way
  *      n8n's community-package installer does
  *   4. imports the example (its Settings node gets the folders) and executes it headless

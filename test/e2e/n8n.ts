@@ -1,5 +1,5 @@
 /**
- * A small harness that drives a REAL n8n (2.8.4, installed by scripts/e2e/install-n8n.sh into .e2e/n8n)
+ * A small harness that drives a REAL n8n (2.8.4, installed by scripts/e2e/install-n8n.sh into ~/.cache/n8n-nodes-cutout-e2e/n8n)
  * through its CLI, with our packed package installed the way n8n's community installer does it.
  *
  * Only Node built-ins are imported here, so scripts/demo.js can load this file through a tiny
@@ -195,14 +195,14 @@ export function removeWorkDir(dir: string | undefined): void {
 	if (dir && !process.env.E2E_KEEP) fs.rmSync(dir, { recursive: true, force: true });
 }
 
-/** `.e2e/n8n` holds a working n8n of the wanted version? (fast: `n8n --version` takes ~0.1 s) */
+/** `$E2E_DIR/n8n` holds a working n8n of the wanted version? (fast: `n8n --version` takes ~0.1 s) */
 export function isN8nInstalled(): boolean {
 	if (!fs.existsSync(N8N_BIN)) return false;
 	const res = spawnSync(N8N_BIN, ['--version'], { encoding: 'utf8', env: cleanBaseEnv() });
 	return res.status === 0 && res.stdout.trim().split('\n').pop() === N8N_VERSION;
 }
 
-/** Installs n8n into .e2e/n8n unless it is already there (about 3–4 min and 1.7 GB the first time). */
+/** Installs n8n into $E2E_DIR/n8n (default ~/.cache/n8n-nodes-cutout-e2e) unless it is already there (about 3–4 min and 1.7 GB the first time). */
 export function ensureN8nInstalled(): void {
 	if (isN8nInstalled()) return;
 	runScript('install-n8n.sh', []);
