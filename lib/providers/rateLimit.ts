@@ -4,9 +4,15 @@ import { CutoutError } from '../errors';
 import { type Clock, systemClock } from './clock';
 
 const WINDOW_MS = 60_000;
+/**
+ * A slot frees this long after the window, not at its edge: the provider counts a request when it arrives,
+ * a little after we start it, and starts exactly on the edge drew 429s from a loopback provider enforcing
+ * the same limit (bench/remote.ts). 1 s costs under 2 % of the budget.
+ */
+const SAFETY_MARGIN_MS = 1_000;
 
 /**
- * At most N request starts in any sliding minute. Waiters are served in arrival order, so concurrent items
+ * At most N request starts in any sliding minute, plus a safety margin. Waiters are served in arrival order, so concurrent items
  * and their retries share the budget fairly. A cancelled waiter gives up its turn without blocking others.
  */
 export class RateLimiter {
@@ -34,12 +40,12 @@ export class RateLimiter {
 	private async waitForSlot(signal?: AbortSignal): Promise<void> {
 		for (;;) {
 			const now = this.clock.now();
-			while (this.starts.length > 0 && this.starts[0] <= now - WINDOW_MS) this.starts.shift();
+			while (this.starts.length > 0 && this.starts[0] <= now - WINDOW_MS - SAFETY_MARGIN_MS) this.starts.shift();
 			if (this.starts.length < this.requestsPerMinute) {
 				this.starts.push(now);
 				return;
 			}
-			await this.clock.sleep(this.starts[0] + WINDOW_MS - now, signal);
+			await this.clock.sleep(this.starts[0] + WINDOW_MS + SAFETY_MARGIN_MS - now, signal);
 		}
 	}
 }

@@ -71,8 +71,20 @@ export const faults = {
 	reset: (): Fault => ({ status: 200, headers: { 'content-type': 'image/png', 'content-length': '100000' }, reset: true }),
 };
 
+/** A provider's own rate limit: more than `requests` arrivals in any sliding `windowMs` get a 429. */
+export interface EnforcedRateLimit {
+	requests: number;
+	windowMs: number;
+}
+
 export class MockProviderServer {
 	readonly requests: MockRequest[] = [];
+	/** Every authenticated route answers after this long, as a hosted model's inference time would. */
+	latencyMs = 0;
+	/** When set, requests over the limit are refused with 429 and Retry-After, and counted. */
+	rateLimit?: EnforcedRateLimit;
+	rateLimited = 0;
+	private readonly accepted: number[] = [];
 	private readonly server: Server;
 	private readonly queued: Array<{ path: RegExp; fault: Fault }> = [];
 	private base = '';
@@ -113,6 +125,7 @@ export class MockProviderServer {
 	}
 
 	private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+		const arrivedAt = Date.now();
 		const request = await readRequest(req);
 		this.requests.push(request);
 		const route = this.routes.find((candidate) => candidate.method === request.method && candidate.path.test(request.path));
@@ -120,6 +133,11 @@ export class MockProviderServer {
 			const presented = headerValue(request.headers[this.auth.header.toLowerCase()]);
 			if (presented !== this.auth.expected) return send(res, this.auth.reject(presented));
 		}
+		if (this.rateLimit && route?.auth !== false) {
+			const refusal = this.overLimit(this.rateLimit, arrivedAt);
+			if (refusal) return send(res, refusal);
+		}
+		if (this.latencyMs) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
 		const queuedIndex = this.queued.findIndex((entry) => entry.path.test(request.path));
 		if (queuedIndex >= 0) {
 			const [{ fault }] = this.queued.splice(queuedIndex, 1);
@@ -129,6 +147,17 @@ export class MockProviderServer {
 		}
 		if (!route) return send(res, { status: 404, body: { detail: `Not Found: ${request.method} ${request.path}` } });
 		send(res, await route.handle(request, route.path.exec(request.path) as RegExpExecArray));
+	}
+
+	/** Counted when the request arrives, before its body is read, as a provider's gateway would. */
+	private overLimit({ requests, windowMs }: EnforcedRateLimit, now: number): Fault | undefined {
+		while (this.accepted.length > 0 && this.accepted[0] <= now - windowMs) this.accepted.shift();
+		if (this.accepted.length < requests) {
+			this.accepted.push(now);
+			return undefined;
+		}
+		this.rateLimited++;
+		return faults.rateLimited(String(Math.ceil((this.accepted[0] + windowMs - now) / 1000)));
 	}
 }
 
