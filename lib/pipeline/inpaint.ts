@@ -7,7 +7,7 @@ import { cropInterleaved } from '../matte/composite';
 import { feather } from '../matte/morphology';
 import type { Box } from '../matte/stats';
 import type { SegmentationModel } from '../models/segmentationModels';
-import { type OperatingResolution, segmentImage } from './segmentImage';
+import { type SegmentOptions, segmentImage } from './segmentImage';
 import { stopwatch } from './stopwatch';
 
 export type InpaintOutputFormat = 'png' | 'webp' | 'jpeg';
@@ -19,7 +19,7 @@ export interface InpaintOptions {
 	/** In image pixels; wins over the subject. */
 	bbox?: Box;
 	/** Auto-subject mode, used when neither a mask nor a box is given: the subject is erased. */
-	segmentation?: { model: SegmentationModel; resolution?: OperatingResolution };
+	segmentation?: { model: SegmentationModel } & Pick<SegmentOptions, 'resolution' | 'quality'>;
 	/** Pixels (0–32) the region grows before filling; default 8. */
 	dilation?: number;
 	format?: InpaintOutputFormat;
@@ -71,7 +71,7 @@ export async function inpaint(input: Buffer, options: InpaintOptions): Promise<I
 	const request: HoleRequest = {
 		mask: options.mask,
 		bbox: options.bbox,
-		subjectMatte: segmentation ? async () => (await segmentImage(decoded, segmentation.model, segmentation.resolution)).matte : undefined,
+		subjectMatte: segmentation ? async () => (await segmentImage(decoded, segmentation.model, segmentation)).matte : undefined,
 	};
 	// Checked before any model runs, so a bad setting fails fast.
 	const dilation = checkDilation(options.dilation ?? DEFAULT_DILATION);

@@ -2,10 +2,12 @@ import { decodeImage, type DecodeLimits } from '../image/decode';
 import { refineForeground } from '../matte/foreground';
 import type { SegmentationModel } from '../models/segmentationModels';
 import { type CutoutEncodeOptions, type EncodedCutout, encodeCutout } from './encodeCutout';
-import { type OperatingResolution, segmentImage } from './segmentImage';
+import { type MatteQuality, type OperatingResolution, segmentImage } from './segmentImage';
 
 export interface RemoveBackgroundOptions extends CutoutEncodeOptions {
 	resolution?: OperatingResolution;
+	/** 'high' averages the matte with its mirror image's (see MatteQuality); default 'standard'. */
+	matteQuality?: MatteQuality;
 	/** Blur-fusion foreground colour estimation (default on). */
 	refineForeground?: boolean;
 	limits: DecodeLimits;
@@ -41,7 +43,7 @@ export async function removeBackground(
 
 	const decoded = await decodeImage(input, options.limits);
 	const decodeMs = lap();
-	const { matte } = await segmentImage(decoded, model, options.resolution);
+	const { matte } = await segmentImage(decoded, model, { resolution: options.resolution, quality: options.matteQuality });
 	const inferMs = lap();
 	const foreground =
 		options.refineForeground === false ? decoded.rgb : await refineForeground(decoded.rgb, matte, decoded.width, decoded.height);

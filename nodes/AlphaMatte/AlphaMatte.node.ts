@@ -18,7 +18,7 @@ import {
 	engineProperty,
 	inputBinaryProperty,
 	maxMegapixelsOption,
-	readOperatingResolution,
+	readLocalSegmentationSettings,
 	readSegmentationModelChoice,
 	segmentationModelProperties,
 } from '../shared/modelParameters';
@@ -160,7 +160,7 @@ export class AlphaMatte implements INodeType {
 	}
 }
 
-type MatteSettings = Omit<AlphaMatteOptions, 'resolution'>;
+type MatteSettings = Omit<AlphaMatteOptions, 'resolution' | 'matteQuality'>;
 type NodeMatte = EncodedMatte & { fields: IDataObject };
 
 async function matteLocally(ctx: IExecuteFunctions, itemIndex: number, input: Buffer, settings: MatteSettings): Promise<NodeMatte> {
@@ -168,7 +168,7 @@ async function matteLocally(ctx: IExecuteFunctions, itemIndex: number, input: Bu
 		// No cancel signal: the session and its download are shared with other items and executions.
 		log: (message) => ctx.logger.info(`Cutout: ${message}`),
 	});
-	const result = await alphaMatte(input, model, { ...settings, resolution: readOperatingResolution(ctx, itemIndex) });
+	const result = await alphaMatte(input, model, { ...settings, ...readLocalSegmentationSettings(ctx, itemIndex) });
 	return {
 		...result,
 		fields: { width: result.width, height: result.height, model: result.model, engine: 'local', timings: { ...result.timings } },

@@ -22,7 +22,7 @@ import {
 	engineProperty,
 	inputBinaryProperty,
 	maxMegapixelsOption,
-	readOperatingResolution,
+	readLocalSegmentationSettings,
 	readSegmentationModelChoice,
 	segmentationModelProperties,
 } from '../shared/modelParameters';
@@ -202,13 +202,11 @@ async function inpaintLocally(
 	const log = (message: string) => ctx.logger.info(`Cutout: ${message}`);
 	// No cancel signal: sessions and downloads are shared with other items and executions.
 	const engine = await loadInpaintEngine(ctx.getNodeParameter('inpaintModel', itemIndex) as string, { log });
+	const { resolution, matteQuality } = readLocalSegmentationSettings(ctx, itemIndex);
 	const subject =
 		target.mask || target.box
 			? undefined
-			: {
-					model: await loadSegmentationModel(readSegmentationModelChoice(ctx, itemIndex), { log }),
-					resolution: readOperatingResolution(ctx, itemIndex),
-				};
+			: { model: await loadSegmentationModel(readSegmentationModelChoice(ctx, itemIndex), { log }), resolution, quality: matteQuality };
 	const result = await inpaint(input, { ...settings, engine, mask: target.mask, bbox: target.box, segmentation: subject, dilation: target.dilation });
 	return {
 		image: result.image,

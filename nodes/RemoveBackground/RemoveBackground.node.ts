@@ -19,7 +19,7 @@ import {
 	engineProperty,
 	inputBinaryProperty,
 	maxMegapixelsOption,
-	readOperatingResolution,
+	readLocalSegmentationSettings,
 	readSegmentationModelChoice,
 	segmentationModelProperties,
 } from '../shared/modelParameters';
@@ -176,7 +176,7 @@ async function cutOutLocally(ctx: IExecuteFunctions, itemIndex: number, input: B
 		// No cancel signal: the session and its download are shared with other items and executions.
 		log: (message) => ctx.logger.info(`Cutout: ${message}`),
 	});
-	const result = await removeBackground(input, model, { ...settings, resolution: readOperatingResolution(ctx, itemIndex) });
+	const result = await removeBackground(input, model, { ...settings, ...readLocalSegmentationSettings(ctx, itemIndex) });
 	return {
 		...result,
 		fields: { width: result.width, height: result.height, model: result.model, engine: 'local', timings: { ...result.timings } },

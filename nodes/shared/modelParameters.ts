@@ -3,7 +3,7 @@ import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import type { DecodeLimits } from '../../lib/image/decode';
 import { loadCatalog, type SegmentationContract } from '../../lib/models/catalog';
 import type { SegmentationModelChoice } from '../../lib/models/segmentationModels';
-import type { OperatingResolution } from '../../lib/pipeline/segmentImage';
+import type { MatteQuality, OperatingResolution } from '../../lib/pipeline/segmentImage';
 import type { OperationName } from '../../lib/providers/types';
 import { LOCAL_ENGINE } from './remoteEngine';
 import { remoteEngineOptions } from './remoteParameters';
@@ -75,6 +75,21 @@ export const segmentationModelProperties: INodeProperties[] = [
 		],
 		default: 'native',
 		description: 'Square size the model sees; the output always has the input’s full resolution',
+	},
+	{
+		displayName: 'Matte Quality',
+		name: 'matteQuality',
+		type: 'options',
+		displayOptions: local,
+		options: [
+			{ name: 'Standard', value: 'standard', description: 'One pass of the model' },
+			{
+				name: 'High (2× Slower)',
+				value: 'high',
+				description: 'Averages the matte of the image and of its mirror image: fewer missed or stray parts, twice the inference time',
+			},
+		],
+		default: 'standard',
 	},
 	{
 		displayName: 'Custom Model Path',
@@ -152,9 +167,17 @@ export function readSegmentationModelChoice(ctx: IExecuteFunctions, itemIndex: n
 	};
 }
 
-export function readOperatingResolution(ctx: IExecuteFunctions, itemIndex: number): OperatingResolution {
-	const value = ctx.getNodeParameter('operatingResolution', itemIndex, 'native') as string;
-	return value === 'native' ? 'native' : Number(value);
+export interface LocalSegmentationSettings {
+	resolution: OperatingResolution;
+	matteQuality: MatteQuality;
+}
+
+export function readLocalSegmentationSettings(ctx: IExecuteFunctions, itemIndex: number): LocalSegmentationSettings {
+	const resolution = ctx.getNodeParameter('operatingResolution', itemIndex, 'native') as string;
+	return {
+		resolution: resolution === 'native' ? 'native' : Number(resolution),
+		matteQuality: ctx.getNodeParameter('matteQuality', itemIndex, 'standard') as MatteQuality,
+	};
 }
 
 /** Byte cap on inputs; an instance-wide setting rather than a node option (a 100 MB image is already huge). */

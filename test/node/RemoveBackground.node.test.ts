@@ -130,6 +130,14 @@ describe('Remove Background node', () => {
 		await expect(node.execute.call(ctx)).rejects.toThrow('Model "u2netp" cannot run at 2048×2048');
 	});
 
+	it('passes Matte Quality to the model run: "high" works, an unknown value is refused by name', async () => {
+		const items = [binaryItem(await sceneAsPng(scene), 'a.png', 'image/png')];
+		const [[item]] = await node.execute.call(fakeExecuteFunctions({ items, parameters: { ...baseParameters, matteQuality: 'high' } }));
+		expect(maskIoU((await rawPixels(binaryBytes(item.binary!.mask))).data, scene.mask)).toBeGreaterThan(0.8);
+		const ctx = fakeExecuteFunctions({ items, parameters: { ...baseParameters, matteQuality: 'ultra' } });
+		await expect(node.execute.call(ctx)).rejects.toThrow('Matte quality must be "standard" or "high", got "ultra"');
+	});
+
 	it('refuses a custom model outside the allowed folders', async () => {
 		const ctx = fakeExecuteFunctions({
 			items: [binaryItem(await sceneAsPng(scene), 'a.png', 'image/png')],
