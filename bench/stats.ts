@@ -1,4 +1,6 @@
 /** Small helpers shared by the benchmark scripts: timing, medians, a results table. */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+
 
 export function median(values: number[]): number {
 	const sorted = [...values].sort((a, b) => a - b);
@@ -38,4 +40,20 @@ export function markdownTable(rows: ResultRow[]): string {
 		lines.push(`| ${row.id} | ${row.what} | ${row.figure} | ${row.target ?? ''} | ${met} |`);
 	}
 	return lines.join('\n');
+}
+
+/**
+ * Replaces one script's section of bench/RESULTS.md (between `<!-- name -->` and `<!-- /name -->`), so
+ * `npm run bench` and `npm run eval` each rewrite their own figures and keep the other's.
+ */
+export function writeResultsSection(path: string, name: string, markdown: string): void {
+	const begin = `<!-- ${name} -->`;
+	const end = `<!-- /${name} -->`;
+	const section = `${begin}\n${markdown.trim()}\n${end}`;
+	const current = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmark and evaluation results\n';
+	const start = current.indexOf(begin);
+	const stop = current.indexOf(end);
+	const next =
+		start >= 0 && stop > start ? current.slice(0, start) + section + current.slice(stop + end.length) : `${current.trimEnd()}\n\n${section}\n`;
+	writeFileSync(path, next);
 }
