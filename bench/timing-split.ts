@@ -6,17 +6,13 @@
 import { loadSegmentationModel } from '../lib/models/segmentationModels';
 import { removeBackground, type Timings } from '../lib/pipeline/removeBackground';
 import { makeScene, sceneAsJpeg } from '../test/helpers/scene';
+import { median } from './stats';
 
 const repetitions = Number(process.argv[2] ?? 3);
 const sizes = [
 	{ label: '2 MP', width: 1732, height: 1155 },
 	{ label: '12 MP', width: 4243, height: 2828 },
 ];
-
-function median(values: number[]): number {
-	const sorted = [...values].sort((a, b) => a - b);
-	return sorted[Math.floor(sorted.length / 2)];
-}
 
 async function main(): Promise<void> {
 	const model = await loadSegmentationModel({ id: process.env.CUTOUT_BENCH_MODEL ?? 'isnet-general-fp16' });
