@@ -35,7 +35,7 @@ interface Sample {
 	half: { width: number; height: number };
 	/** Model-grid matte from the full image. */
 	gridMatte: Buffer;
-	grid: number;
+	grid: { width: number; height: number };
 }
 
 interface Errors {
@@ -96,7 +96,7 @@ async function main(): Promise<void> {
 			halfMatte,
 			half,
 			gridMatte: fullRun.lowResolutionMatte,
-			grid: fullRun.size,
+			grid: fullRun.grid,
 		});
 		process.stdout.write('.');
 	}
@@ -115,7 +115,7 @@ async function main(): Promise<void> {
 	);
 	console.log(`2× guided lowers MAE on ${perImage.filter(Boolean).length} of ${samples.length} images`);
 
-	const grid = (s: Sample) => ({ width: s.grid, height: s.grid });
+	const grid = (s: Sample) => s.grid;
 	const linear1x = mean(await Promise.all(samples.map(async (s) => errors(await resizePlane(s.gridMatte, grid(s), s.full, 'linear'), s))));
 	const guided1x = mean(
 		await Promise.all(samples.map(async (s) => errors(await guidedUpsample(s.gridMatte, grid(s), s.full.rgb, s.full), s))),

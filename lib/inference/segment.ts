@@ -7,7 +7,8 @@ import { type InferenceSession, runForOutput } from './sessions';
 
 /**
  * Resizes RGB to size×size (not aspect-preserving, as the models were trained) and lays it out as
- * NCHW float32 normalised per the contract: (pixel * scale - mean) / std.
+ * NCHW float32 normalised per the contract: (pixel * scale - mean) / std. With a margin, the image fills
+ * only the inner (size - 2·margin)² square and its edge pixels are repeated around it.
  */
 export async function toInputTensor(
 	rgb: Buffer,
@@ -15,12 +16,13 @@ export async function toInputTensor(
 	height: number,
 	size: number,
 	input: SegmentationContract['input'],
+	margin = 0,
 ): Promise<Float32Array> {
-	const resized = await sharp(rgb, { raw: { width, height, channels: 3 } })
-		.resize(size, size, { fit: 'fill', kernel: 'lanczos3' })
-		.raw()
-		.toBuffer();
-	return normalisePlanar(resized, size * size, input);
+	const inner = size - 2 * margin;
+	if (!Number.isInteger(margin) || margin < 0 || inner < 1) throw new Error(`Margin ${margin} does not fit a ${size}×${size} input`);
+	let pipeline = sharp(rgb, { raw: { width, height, channels: 3 } }).resize(inner, inner, { fit: 'fill', kernel: 'lanczos3' });
+	if (margin > 0) pipeline = pipeline.extend({ top: margin, bottom: margin, left: margin, right: margin, extendWith: 'copy' });
+	return normalisePlanar(await pipeline.raw().toBuffer(), size * size, input);
 }
 
 export function normalisePlanar(rgb: Uint8Array, pixels: number, input: SegmentationContract['input']): Float32Array {

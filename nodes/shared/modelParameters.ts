@@ -86,7 +86,7 @@ export const segmentationModelProperties: INodeProperties[] = [
 			{
 				name: 'High (2× Slower)',
 				value: 'high',
-				description: 'Averages the matte of the image and of its mirror image: fewer missed or stray parts, twice the inference time',
+				description: 'Runs the model twice, on the image with a margin around it and on its mirror image, and averages: fewer missed or stray parts, twice the inference time',
 			},
 		],
 		default: 'standard',
