@@ -76,9 +76,27 @@ export async function runForOutput(
 	let results: ort.InferenceSession.OnnxValueMapType;
 	try {
 		// Fetch only this output: models often expose large side outputs we would copy for nothing.
-		results = await session.run(feeds, [outputName]);
+		results = await oneAtATime(session, () => session.run(feeds, [outputName]));
 	} catch (error) {
 		throw new CutoutError('inference_failed', `ONNX Runtime failed: ${(error as Error).message.split('\n')[0]}`);
 	}
 	return results[outputName];
+}
+
+/** The tail of each session's queue of runs. */
+const runQueues = new WeakMap<InferenceSession, Promise<unknown>>();
+
+/**
+ * Runs on one session wait for each other. A run already uses every core, so two at once only fight
+ * over them; waiting instead lets the items around it (several in flight, several executions) decode and
+ * encode while the model runs, and each run finishes as early as it can.
+ */
+function oneAtATime<T>(session: InferenceSession, run: () => Promise<T>): Promise<T> {
+	const previous = runQueues.get(session) ?? Promise.resolve();
+	const turn = previous.then(run, run);
+	runQueues.set(
+		session,
+		turn.catch(() => undefined),
+	);
+	return turn;
 }

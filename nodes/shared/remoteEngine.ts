@@ -105,5 +105,13 @@ export async function mapItemsOnEngine(
 	const remote = await openRemoteEngine(ctx, operation).catch((error: unknown) => {
 		throw toNodeError(ctx, error, 0);
 	});
-	return mapItems(ctx, (itemIndex, item) => processItem(itemIndex, item, remote), { concurrency: remote?.itemsInFlight });
+	return mapItems(ctx, (itemIndex, item) => processItem(itemIndex, item, remote), {
+		concurrency: remote?.itemsInFlight ?? LOCAL_ITEMS_IN_FLIGHT,
+	});
 }
+
+/**
+ * Two local items at a time: the model runs one item at a time (lib/inference/sessions.ts), and the other
+ * item decodes or encodes meanwhile, so a batch is not the sum of its steps (bench P3).
+ */
+const LOCAL_ITEMS_IN_FLIGHT = 2;

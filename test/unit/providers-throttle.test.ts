@@ -83,6 +83,15 @@ describe('mapWithLimit', () => {
 		expect(started.length).toBeLessThanOrEqual(3);
 	});
 
+	it('throws the earliest item’s error when several fail, whichever failed first in time', async () => {
+		// Item 0 fails after item 1 has already failed.
+		const run = mapWithLimit([30, 5], 2, async (delay, index) => {
+			await new Promise((resolve) => setTimeout(resolve, delay));
+			throw new Error(`item ${index} failed`);
+		});
+		await expect(run).rejects.toThrow('item 0 failed');
+	});
+
 	it('refuses a limit that is not a positive integer', async () => {
 		await expect(mapWithLimit([1], 0, async (x) => x)).rejects.toThrow('Items in flight must be a positive integer, got 0');
 	});
