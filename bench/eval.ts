@@ -155,12 +155,12 @@ async function main(): Promise<void> {
 	for (const [index, pair] of pairs.entries()) {
 		const truth = await readPlane(pair.truth);
 		const decoded = await decodeImage(readFileSync(pair.image), LIMITS);
-		const results: { method: Method; matte: Buffer; ms: number }[] = [];
+		const results: { method: Method; matte: Uint8Array; ms: number }[] = [];
 		for (const method of methods) {
 			if (method === 'imgly') {
 				results.push({
 					method,
-					matte: Buffer.from((await readPlane(join(anchorDir, `${index}.png`))).data),
+					matte: (await readPlane(join(anchorDir, `${index}.png`))).data,
 					ms: anchorMs[index],
 				});
 			} else {

@@ -13,27 +13,21 @@ import { withoutbg } from '../lib/providers/withoutbg';
 import type { Clock } from '../lib/providers/clock';
 import { RateLimiter } from '../lib/providers/rateLimit';
 import { removeBackgroundRemotely } from '../lib/providers/remote';
-import { createFetchTransport } from '../lib/providers/transport';
 import type { ProviderContext } from '../lib/providers/types';
-import { authHeaders } from '../test/helpers/credentials';
+import { mockContext, SENTINEL_KEY } from '../test/helpers/providers';
+import type { MockProviderServer } from '../test/mocks/server';
 import { withoutBgMock } from '../test/mocks/withoutbg';
 import { makeScene, sceneAsJpeg } from '../test/helpers/scene';
 import type { ResultRow } from './stats';
 
-const KEY = 'bench-key';
 const LATENCY_MS = 300;
 const ITEMS = 100;
 const RATE_ITEMS = 30;
 const TIME_SCALE = 10;
 
-function contextFor(baseUrl: string, overrides: Partial<ProviderContext> = {}): ProviderContext {
-	return {
-		transport: createFetchTransport({
-			headers: authHeaders(withoutbg.credentialType, { apiKey: KEY }),
-		}),
-		baseUrl,
-		...overrides,
-	};
+/** The tests' provider context with the real clock and retry policy, since here time is what is measured. */
+function contextFor(mock: MockProviderServer, overrides: Partial<ProviderContext> = {}): ProviderContext {
+	return mockContext(withoutbg, mock, { retry: undefined, clock: undefined, log: undefined, ...overrides });
 }
 
 /** Wall time runs TIME_SCALE× faster for whoever reads this clock. */
@@ -47,11 +41,11 @@ function fastClock(): Clock {
 
 export async function remoteBench(): Promise<ResultRow[]> {
 	const jpeg = await sceneAsJpeg(makeScene(640, 480));
-	const mock = await withoutBgMock(KEY).start();
+	const mock = await withoutBgMock(SENTINEL_KEY).start();
 	const rows: ResultRow[] = [];
 	try {
 		mock.latencyMs = LATENCY_MS;
-		const context = contextFor(mock.baseUrl);
+		const context = contextFor(mock);
 		await removeBackgroundRemotely(withoutbg, jpeg, context); // warm-up: sockets, decoders
 		let serialPerSecond = 0;
 		for (const inFlight of [1, 4, 8]) {
@@ -72,7 +66,7 @@ export async function remoteBench(): Promise<ResultRow[]> {
 		mock.rateLimit = { requests: limit, windowMs: 60_000 / TIME_SCALE };
 		mock.rateLimited = 0;
 		const clock = fastClock();
-		const throttled = contextFor(mock.baseUrl, {
+		const throttled = contextFor(mock, {
 			throttle: new RateLimiter(limit, clock),
 			clock,
 		});

@@ -94,9 +94,6 @@ const runQueues = new WeakMap<InferenceSession, Promise<unknown>>();
 function oneAtATime<T>(session: InferenceSession, run: () => Promise<T>): Promise<T> {
 	const previous = runQueues.get(session) ?? Promise.resolve();
 	const turn = previous.then(run, run);
-	runQueues.set(
-		session,
-		turn.catch(() => undefined),
-	);
+	runQueues.set(session, turn.catch(() => undefined));
 	return turn;
 }
