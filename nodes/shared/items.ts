@@ -48,7 +48,7 @@ export async function mapItems(
 				pairedItem: { item: itemIndex },
 			};
 		} catch (error) {
-			const nodeError = toNodeError(ctx, error, itemIndex);
+			const nodeError = withFileName(toNodeError(ctx, error, itemIndex), inputFileName(ctx, item, itemIndex));
 			if (!ctx.continueOnFail()) throw nodeError;
 			return {
 				json: { ...item.json, error: nodeError.message, ...errorCode(error) },
@@ -58,6 +58,24 @@ export async function mapItems(
 		}
 	});
 	return [results];
+}
+
+/** The file name of the item's input binary (the nodes' `binaryPropertyName`), when it has one. */
+function inputFileName(ctx: IExecuteFunctions, item: INodeExecutionData, itemIndex: number): string | undefined {
+	let field: unknown;
+	try {
+		field = ctx.getNodeParameter('binaryPropertyName', itemIndex, 'data');
+	} catch {
+		// A broken expression in the field name is the item's error already; the file name is only a courtesy.
+		return undefined;
+	}
+	return typeof field === 'string' ? item.binary?.[field]?.fileName : undefined;
+}
+
+/** In a batch, "bad.jpg: The input is not a supported image …" says which file to look at (also in json.error). */
+function withFileName<E extends NodeOperationError | NodeApiError>(error: E, fileName: string | undefined): E {
+	if (fileName && !error.message.startsWith(`${fileName}: `)) error.message = `${fileName}: ${error.message}`;
+	return error;
 }
 
 function errorCode(error: unknown): { errorCode?: string; providerRequestId?: string } {

@@ -89,7 +89,7 @@ describe('Remove Background node', () => {
 		const error = await node.execute.call(ctx).catch((e: unknown) => e);
 		expect(error).toBeInstanceOf(NodeOperationError);
 		expect((error as NodeOperationError).context.itemIndex).toBe(1);
-		expect((error as NodeOperationError).message).toMatch(/text|not an image|unsupported/i);
+		expect((error as NodeOperationError).message).toMatch(/^note\.png: .*(text|not an image|unsupported)/i);
 	});
 
 	it('with Continue On Fail, a bad item carries json.error and the others are processed in order', async () => {
@@ -106,8 +106,9 @@ describe('Remove Background node', () => {
 		expect(output.map((item) => item.pairedItem)).toEqual([0, 1, 2, 3].map((item) => ({ item })));
 		expect(output[0].binary!.image).toBeDefined();
 		expect(output[1].json.errorCode).toBe('empty_input');
-		expect(output[1].json.error).toMatch(/empty/i);
-		expect(output[2].json.error).toMatch(/no binary field 'data'/);
+		// The message names the file, so a report of a batch says which input to look at.
+		expect(output[1].json.error).toMatch(/^empty\.png: .*empty/i);
+		expect(output[2].json.error).toMatch(/^The item has no binary field 'data'/);
 		expect(output[3].binary!.image).toBeDefined();
 	});
 
