@@ -26,7 +26,8 @@ export interface MapItemsOptions {
 /**
  * The per-item loop every Cutout node shares: one output item per input item, in order, upstream json
  * and binaries kept, pairedItem set. A failing item becomes an n8n error with its itemIndex, or with
- * "Continue On Fail" an item that keeps its input and carries json.error, while the others go on.
+ * "Continue On Fail" an item that keeps its input and carries json.error (and goes to the error output
+ * when the node has one), while the others go on.
  * A cancelled execution starts no further items.
  */
 export async function mapItems(
@@ -54,6 +55,8 @@ export async function mapItems(
 				json: { ...item.json, error: nodeError.message, ...errorCode(error) },
 				binary: item.binary,
 				pairedItem: { item: itemIndex },
+				// n8n's "Continue (using error output)" routes an item by this field: json.error alone counts only when it is json's single key.
+				error: nodeError,
 			};
 		}
 	});

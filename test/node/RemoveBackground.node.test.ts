@@ -109,6 +109,8 @@ describe('Remove Background node', () => {
 		// The message names the file, so a report of a batch says which input to look at.
 		expect(output[1].json.error).toMatch(/^empty\.png: .*empty/i);
 		expect(output[2].json.error).toMatch(/^The item has no binary field 'data'/);
+		// n8n's "Continue (using error output)" routes by item.error (json.error counts only as json's single key).
+		expect(output.map((item) => item.error?.constructor.name)).toEqual([undefined, 'NodeOperationError', 'NodeOperationError', undefined]);
 		expect(output[3].binary!.image).toBeDefined();
 	});
 
