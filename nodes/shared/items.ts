@@ -26,8 +26,8 @@ export interface MapItemsOptions {
 /**
  * The per-item loop every Cutout node shares: one output item per input item, in order, upstream json
  * and binaries kept, pairedItem set. A failing item becomes an n8n error with its itemIndex, or with
- * "Continue On Fail" an item that keeps its input and carries json.error (and goes to the error output
- * when the node has one), while the others go on.
+ * "Continue On Fail" an item that keeps its input and carries json.error and json.errorCode (or, with
+ * "Continue (using error output)", an item on the error output), while the others go on.
  * A cancelled execution starts no further items.
  */
 export async function mapItems(
@@ -51,12 +51,18 @@ export async function mapItems(
 		} catch (error) {
 			const nodeError = withFileName(toNodeError(ctx, error, itemIndex), inputFileName(ctx, item, itemIndex));
 			if (!ctx.continueOnFail()) throw nodeError;
+			const codes = errorCode(error);
+			if (ctx.getNode().onError === 'continueErrorOutput') {
+				// n8n 2.8 routes an item to the error output only when json.error is json's single key (setting
+				// item.error instead makes n8n cut json down to the message), and merges the input's json back in;
+				// so the code travels in the message there.
+				const code = codes.errorCode ? ` (code: ${codes.errorCode})` : '';
+				return { json: { error: `${nodeError.message}${code}` }, binary: item.binary, pairedItem: { item: itemIndex } };
+			}
 			return {
-				json: { ...item.json, error: nodeError.message, ...errorCode(error) },
+				json: { ...item.json, error: nodeError.message, ...codes },
 				binary: item.binary,
 				pairedItem: { item: itemIndex },
-				// n8n's "Continue (using error output)" routes an item by this field: json.error alone counts only when it is json's single key.
-				error: nodeError,
 			};
 		}
 	});
