@@ -325,7 +325,8 @@ describe('ensurePinnedFile', () => {
 		const waiting = () => children.filter((child) => /Waiting for process \d+ on .+ to finish fetching u2netp\.onnx/.test(child.output)).length;
 
 		// Hold the first download until both other processes are seen waiting on its lock.
-		await waitFor(() => waiting() === 2, 10_000);
+		// Three ts-node processes start here: on a busy 2-core machine that alone can take tens of seconds.
+		await waitFor(() => waiting() === 2, 90_000);
 		stalled.release();
 
 		await Promise.all(children.map((child) => child.exited));
