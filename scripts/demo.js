@@ -133,7 +133,7 @@ async function main() {
 
 	t0 = t();
 	n8n.installPackage();
-	say(`packed and installed ${harness.PACKAGE_NAME} into ${path.relative(REPO_ROOT, userFolder)}/.n8n/nodes in ${secs(t() - t0)}`);
+	say(`packed and installed ${harness.PACKAGE_NAME} into ${userFolder}/.n8n/nodes in ${secs(t() - t0)}`);
 
 	const { id, ms: importMs } = await n8n.importWorkflow(example, { settings: { inputFolder: input, outputFolder: out } });
 	say(`imported ${path.relative(REPO_ROOT, example)} (id ${id}) in ${secs(importMs)}`);
