@@ -351,6 +351,33 @@ const heicDecode: HeicDecodeModule = require('heic-decode');
 /** heic-decode refuses any other major brand before libheif sees the file. */
 const HEIC_DECODE_BRANDS = new Set(['heic', 'heix', 'hevc', 'hevx', 'mif1', 'msf1']);
 
+/** What libheif-js prints with console.log when it cannot open a file (heic-decode then throws). */
+const LIBHEIF_LOG_LINE = /^(Could not parse HEIF file|Could not create HEIF context|Error loading image ids|No images found)/;
+// Through globalThis: this code filters console output, it prints nothing itself (no-console).
+const hostConsole: Console = globalThis.console;
+let libheifCallsInFlight = 0;
+let consoleLogOutsideLibheif: Console['log'] = hostConsole.log;
+
+/**
+ * Every bad HEIC upload would otherwise put a stray "Could not parse HEIF file" line into n8n's log; the
+ * failure reaches the user as our corrupt_image error instead. Only libheif's own lines are dropped, other
+ * console.log output passes through, and overlapping calls install the filter once.
+ */
+async function withoutLibheifLogLines<T>(call: () => Promise<T>): Promise<T> {
+	if (libheifCallsInFlight++ === 0) {
+		consoleLogOutsideLibheif = hostConsole.log;
+		const passOn = consoleLogOutsideLibheif;
+		hostConsole.log = (...args: unknown[]) => {
+			if (!(typeof args[0] === 'string' && LIBHEIF_LOG_LINE.test(args[0]))) passOn(...args);
+		};
+	}
+	try {
+		return await call();
+	} finally {
+		if (--libheifCallsInFlight === 0) hostConsole.log = consoleLogOutsideLibheif;
+	}
+}
+
 async function decodeHeicPixels(input: Buffer, limits: DecodeLimits): Promise<Pixels> {
 	const majorBrand = input.toString('latin1', 8, 12);
 	if (!HEIC_DECODE_BRANDS.has(majorBrand)) {
@@ -362,7 +389,7 @@ async function decodeHeicPixels(input: Buffer, limits: DecodeLimits): Promise<Pi
 	}
 	let images: Awaited<ReturnType<HeicDecodeModule['all']>>;
 	try {
-		images = await heicDecode.all({ buffer: input });
+		images = await withoutLibheifLogLines(() => heicDecode.all({ buffer: input }));
 	} catch (error) {
 		throw corruptImageError('heic', error);
 	}

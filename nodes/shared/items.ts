@@ -26,7 +26,8 @@ export interface MapItemsOptions {
 /**
  * The per-item loop every Cutout node shares: one output item per input item, in order, upstream json
  * and binaries kept, pairedItem set. A failing item becomes an n8n error with its itemIndex, or with
- * "Continue On Fail" an item that keeps its input and carries json.error, while the others go on.
+ * "Continue On Fail" an item that keeps its input and carries json.error and json.errorCode (or, with
+ * "Continue (using error output)", an item on the error output), while the others go on.
  * A cancelled execution starts no further items.
  */
 export async function mapItems(
@@ -48,16 +49,42 @@ export async function mapItems(
 				pairedItem: { item: itemIndex },
 			};
 		} catch (error) {
-			const nodeError = toNodeError(ctx, error, itemIndex);
+			const nodeError = withFileName(toNodeError(ctx, error, itemIndex), inputFileName(ctx, item, itemIndex));
 			if (!ctx.continueOnFail()) throw nodeError;
+			const codes = errorCode(error);
+			if (ctx.getNode().onError === 'continueErrorOutput') {
+				// n8n 2.8 routes an item to the error output only when json.error is json's single key (setting
+				// item.error instead makes n8n cut json down to the message), and merges the input's json back in;
+				// so the code travels in the message there.
+				const code = codes.errorCode ? ` (code: ${codes.errorCode})` : '';
+				return { json: { error: `${nodeError.message}${code}` }, binary: item.binary, pairedItem: { item: itemIndex } };
+			}
 			return {
-				json: { ...item.json, error: nodeError.message, ...errorCode(error) },
+				json: { ...item.json, error: nodeError.message, ...codes },
 				binary: item.binary,
 				pairedItem: { item: itemIndex },
 			};
 		}
 	});
 	return [results];
+}
+
+/** The file name of the item's input binary (the nodes' `binaryPropertyName`), when it has one. */
+function inputFileName(ctx: IExecuteFunctions, item: INodeExecutionData, itemIndex: number): string | undefined {
+	let field: unknown;
+	try {
+		field = ctx.getNodeParameter('binaryPropertyName', itemIndex, 'data');
+	} catch {
+		// A broken expression in the field name is the item's error already; the file name is only a courtesy.
+		return undefined;
+	}
+	return typeof field === 'string' ? item.binary?.[field]?.fileName : undefined;
+}
+
+/** In a batch, "bad.jpg: The input is not a supported image …" says which file to look at (also in json.error). */
+function withFileName<E extends NodeOperationError | NodeApiError>(error: E, fileName: string | undefined): E {
+	if (fileName && !error.message.startsWith(`${fileName}: `)) error.message = `${fileName}: ${error.message}`;
+	return error;
 }
 
 function errorCode(error: unknown): { errorCode?: string; providerRequestId?: string } {

@@ -38,10 +38,8 @@ for v in $(env | sed -n 's/^\(npm_config_[^=]*\)=.*/\1/p'); do
 	esac
 done
 unset npm_package_json npm_lifecycle_event npm_lifecycle_script 2>/dev/null || true
-# onnxruntime-node's postinstall would fetch CUDA providers from the network. n8n passes
-# --ignore-scripts anyway; keep the skip switch set wherever our package is installed.
-export ONNXRUNTIME_NODE_INSTALL=skip ONNXRUNTIME_NODE_INSTALL_CUDA=skip
-export npm_config_onnxruntime_node_install=skip npm_config_onnxruntime_node_install_cuda=skip
+# No onnxruntime-node switches needed: like n8n, the install below runs with --ignore-scripts, so its
+# postinstall (a CUDA download) never runs.
 
 if [[ -n "${E2E_TARBALL:-}" ]]; then
 	TARBALL="$(cd "$(dirname "$E2E_TARBALL")" && pwd)/$(basename "$E2E_TARBALL")"

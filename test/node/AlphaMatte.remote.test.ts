@@ -55,7 +55,7 @@ describe('Alpha Matte on hosted engines', () => {
 
 	it('refuses bad shaping settings before uploading', async () => {
 		const { error, mock } = await runOnProviderMock(node, withoutbg, { items: await itemsOf(1), parameters: { ...baseParameters, options: { feather: 9999 } } });
-		expect(error?.message).toBe('Feather must be from 0 to 500 pixels, got 9999');
+		expect(error?.message).toBe('photo-0.jpg: Feather must be from 0 to 500 pixels, got 9999');
 		expect(mock.requests).toHaveLength(0);
 	});
 
@@ -66,6 +66,6 @@ describe('Alpha Matte on hosted engines', () => {
 			before: (mock) => mock.failNext(/alpha-channel/, faults.status(401, { detail: 'Invalid API key' })),
 		});
 		expect(error).toBeInstanceOf(NodeApiError);
-		expect(error).toMatchObject({ httpCode: '401', message: 'withoutBG: invalid API key (HTTP 401): Invalid API key', context: { itemIndex: 0 } });
+		expect(error).toMatchObject({ httpCode: '401', message: 'photo-0.jpg: withoutBG: invalid API key (HTTP 401): Invalid API key', context: { itemIndex: 0 } });
 	});
 });

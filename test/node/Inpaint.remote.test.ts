@@ -60,7 +60,7 @@ describe('Inpaint on hosted engines', () => {
 
 	it('says fal needs a mask or a box', async () => {
 		const { error, mock } = await runOnProviderMock(node, fal, { items: [await item()], parameters: { ...baseParameters, boundingBox: {} } });
-		expect(error?.message).toBe('fal.ai needs a mask or a box to know what to inpaint');
+		expect(error?.message).toBe('photo.jpg: fal.ai needs a mask or a box to know what to inpaint');
 		expect(mock.requests).toHaveLength(0);
 	});
 });

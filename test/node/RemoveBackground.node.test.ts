@@ -1,7 +1,7 @@
 import { NodeOperationError } from 'n8n-workflow';
 
 import { RemoveBackground } from '../../nodes/RemoveBackground/RemoveBackground.node';
-import { binaryBytes, binaryItem, fakeExecuteFunctions } from '../helpers/executeFunctions';
+import { TEST_NODE, binaryBytes, binaryItem, fakeExecuteFunctions } from '../helpers/executeFunctions';
 import { LOCAL_U2NETP_PARAMETERS } from '../helpers/nodeParameters';
 import { makeScene, maskIoU, rawPixels, sceneAsJpeg, sceneAsPng } from '../helpers/scene';
 
@@ -89,7 +89,7 @@ describe('Remove Background node', () => {
 		const error = await node.execute.call(ctx).catch((e: unknown) => e);
 		expect(error).toBeInstanceOf(NodeOperationError);
 		expect((error as NodeOperationError).context.itemIndex).toBe(1);
-		expect((error as NodeOperationError).message).toMatch(/text|not an image|unsupported/i);
+		expect((error as NodeOperationError).message).toMatch(/^note\.png: .*(text|not an image|unsupported)/i);
 	});
 
 	it('with Continue On Fail, a bad item carries json.error and the others are processed in order', async () => {
@@ -106,9 +106,22 @@ describe('Remove Background node', () => {
 		expect(output.map((item) => item.pairedItem)).toEqual([0, 1, 2, 3].map((item) => ({ item })));
 		expect(output[0].binary!.image).toBeDefined();
 		expect(output[1].json.errorCode).toBe('empty_input');
-		expect(output[1].json.error).toMatch(/empty/i);
-		expect(output[2].json.error).toMatch(/no binary field 'data'/);
+		// The message names the file, so a report of a batch says which input to look at.
+		expect(output[1].json.error).toMatch(/^empty\.png: .*empty/i);
+		expect(output[2].json.error).toMatch(/^The item has no binary field 'data'/);
 		expect(output[3].binary!.image).toBeDefined();
+	});
+
+	it('with "Continue (using error output)", a bad item is shaped for n8n to send it to the error output', async () => {
+		const items = [binaryItem(await sceneAsPng(scene), 'a.png', 'image/png', { n: 0 }), binaryItem(Buffer.from('a note'), 'bad.jpg', 'image/jpeg', { n: 1 })];
+		const ctx = fakeExecuteFunctions({ items, parameters: baseParameters, continueOnFail: true });
+		ctx.getNode.mockReturnValue({ ...TEST_NODE, onError: 'continueErrorOutput' });
+		const [output] = await node.execute.call(ctx);
+		expect(output[0].binary!.image).toBeDefined();
+		// n8n 2.8 routes by json.error being json's only key, then merges the input item's json back in.
+		expect(output[1].json).toEqual({ error: expect.stringMatching(/^bad\.jpg: .*\(code: unsupported_format\)$/) });
+		expect(output[1].binary).toBe(items[1].binary);
+		expect(output[1].pairedItem).toEqual({ item: 1 });
 	});
 
 	it('refuses an image over the pixel limit before decoding it', async () => {

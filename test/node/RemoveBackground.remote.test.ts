@@ -116,7 +116,7 @@ describe('Remove Background on hosted engines', () => {
 		expect(error).toBeInstanceOf(NodeApiError);
 		expect(error).toMatchObject({
 			httpCode: '402',
-			message: 'withoutBG: out of credits (HTTP 402): Insufficient credit',
+			message: 'photo-1.jpg: withoutBG: out of credits (HTTP 402): Insufficient credit',
 			description: 'Add credits to the provider account. (provider request ID: wbg-42, code: out_of_credits)',
 			context: { itemIndex: 1 },
 		});
@@ -129,7 +129,7 @@ describe('Remove Background on hosted engines', () => {
 			parameters: { remoteOptions: { itemsInFlight: 1 } },
 			before: (mock) => mock.failNext(/image-without-background/, { delayMs: 0 }, faults.status(403, { detail: 'Credits expired' })),
 		});
-		expect(output?.map((item) => item.json.error ?? 'ok')).toEqual(['ok', 'withoutBG: credits expired (HTTP 403): Credits expired', 'ok']);
+		expect(output?.map((item) => item.json.error ?? 'ok')).toEqual(['ok', 'photo-1.jpg: withoutBG: credits expired (HTTP 403): Credits expired', 'ok']);
 		expect(output?.[1].json.errorCode).toBe('credits_expired');
 		expect(output?.[1].binary?.image).toBeUndefined();
 	});
@@ -140,7 +140,7 @@ describe('Remove Background on hosted engines', () => {
 			parameters: { remoteOptions: { attempts: 1 } },
 			before: (server) => server.failNext(/image-without-background/, faults.serverError()),
 		});
-		expect(error?.message).toBe('withoutBG: server error (HTTP 500): Internal Server Error');
+		expect(error?.message).toBe('photo-0.jpg: withoutBG: server error (HTTP 500): Internal Server Error');
 		expect(mock.requests).toHaveLength(1);
 
 		const slow = await runNode(withoutbg, {

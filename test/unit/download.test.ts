@@ -325,7 +325,13 @@ describe('ensurePinnedFile', () => {
 		const waiting = () => children.filter((child) => /Waiting for process \d+ on .+ to finish fetching u2netp\.onnx/.test(child.output)).length;
 
 		// Hold the first download until both other processes are seen waiting on its lock.
-		await waitFor(() => waiting() === 2, 10_000);
+		// Three ts-node processes start here: on a busy 2-core machine that alone can take tens of seconds.
+		await waitFor(() => waiting() === 2, 90_000).catch(async (error: unknown) => {
+			// Stopped here, so their failures do not surface later in another test file of this worker.
+			for (const child of children) child.kill();
+			await Promise.allSettled(children.map((child) => child.exited));
+			throw error;
+		});
 		stalled.release();
 
 		await Promise.all(children.map((child) => child.exited));
@@ -442,6 +448,7 @@ interface ChildRun {
 	output: string;
 	/** Resolves when the process has exited with code 0. */
 	exited: Promise<void>;
+	kill(): void;
 }
 
 function runChild(modulePath: string, url: string, destination: string): ChildRun {
@@ -455,6 +462,7 @@ function runChild(modulePath: string, url: string, destination: string): ChildRu
 		exited: once(child, 'close').then(([code]) => {
 			if (code !== 0) throw new Error(`Child process exited with ${String(code)}: ${run.output}`);
 		}),
+		kill: () => child.kill(),
 	};
 	for (const stream of [child.stdout, child.stderr]) stream.on('data', (data: Buffer) => (run.output += data.toString()));
 	return run;
