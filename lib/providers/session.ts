@@ -1,6 +1,6 @@
 import { CutoutError } from '../errors';
 import { type Clock, systemClock } from './clock';
-import { errorFromResponse, ProviderError, requestIdFromHeaders } from './errors';
+import { errorFromResponse, isFinalFailure, ProviderError, requestIdFromHeaders } from './errors';
 import { retryPolicy, type RetryPolicy, sendWithRetry } from './retry';
 import { describeUrl, type HttpRequest, type HttpResponse, TransportError } from './transport';
 import type { ProviderContext, ProviderResult, RemoteProvider, UploadFile } from './types';
@@ -45,6 +45,7 @@ export class ProviderSession {
 				clock: this.clock,
 				random,
 				beforeAttempt: throttle ? (abort) => throttle.acquire(abort) : undefined,
+				isFinal: isFinalFailure,
 				onRetry: ({ attempt, attempts, delayMs, reason }) =>
 					this.log(`${reason} from ${describeUrl(request.url)}; retry ${attempt} of ${attempts - 1} in ${(delayMs / 1000).toFixed(1)} s`),
 			});

@@ -33,6 +33,12 @@ export type ProviderOptions = Record<string, ProviderOptionValue | undefined>;
 export interface MatteRequest {
 	image: UploadFile;
 	options: ProviderOptions;
+	/**
+	 * The node's own settings, which a provider maps to its parameters instead of showing a twin of them:
+	 * whether to estimate foreground colours at soft edges, and whether a separate mask is wanted.
+	 */
+	refineForeground: boolean;
+	includeMask: boolean;
 }
 
 export interface InpaintRequest {

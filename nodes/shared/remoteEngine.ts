@@ -60,6 +60,8 @@ export async function openRemoteEngine(ctx: IExecuteFunctions, operation: Operat
 			return {
 				fitToLimits: ctx.getNodeParameter('fitToProviderLimits', itemIndex, provider.fitToLimitsByDefault ?? false) as boolean,
 				providerOptions: readProviderOptions(ctx, itemIndex, provider, operation),
+				// Remove Background's Include Mask also decides whether a provider is asked for its own mask.
+				includeMask: operation === 'removeBackground' && (ctx.getNodeParameter('includeMask', itemIndex, false) as boolean),
 			};
 		},
 	};

@@ -9,10 +9,11 @@ import { readPlane, toyCutoutPng, toyInpaintPng, toyMaskPng, toySegment } from '
  * 0–32, coded errors with a request id, and the x-knockout-* headers. /health needs no token.
  */
 export function knockoutMock(apiKey: string): MockProviderServer {
+	let server: MockProviderServer;
 	let served = 0;
 	const codedError = (status: number, code: string, message: string): MockResponse => ({
 		status,
-		body: { error: { code, message }, request_id: `req_${++served}` },
+		body: { error: { code, message, request_id: `req_${++served}` } },
 	});
 	const matte = (produce: (image: Buffer) => Promise<Buffer>) => async (request: MockRequest): Promise<MockResponse> => {
 		const file = await formFile(request.form, 'file');
@@ -47,13 +48,13 @@ export function knockoutMock(apiKey: string): MockProviderServer {
 			if (!region.includes(255)) return codedError(422, 'no_subject_detected', 'No subject detected. Send mask or bbox.');
 		}
 		if (!region.some((value) => value >= 128)) return codedError(400, 'empty_mask', 'Mask has no pixels to inpaint.');
-		return pngResponse(await toyInpaintPng(file, region), {
+		return pngResponse(await toyInpaintPng(file, region, server.alterOutsideRegion), {
 			'x-knockout-latency': '1830',
 			'x-knockout-model': 'big-lama',
 			'x-knockout-mode': mode,
 		});
 	};
-	return new MockProviderServer(
+	server = new MockProviderServer(
 		{
 			header: 'authorization',
 			expected: `Bearer ${apiKey}`,
@@ -67,4 +68,5 @@ export function knockoutMock(apiKey: string): MockProviderServer {
 			{ method: 'GET', path: /^\/health$/, auth: false, handle: () => ({ body: { status: 'ok', model: 'ZhengPeng7/BiRefNet' } }) },
 		],
 	);
+	return server;
 }
