@@ -34,7 +34,9 @@ export function clipdropMock(apiKey: string): MockProviderServer {
 		{
 			header: 'x-api-key',
 			expected: apiKey,
-			reject: (presented) => (presented ? { status: 403, body: { error: 'Invalid API key' } } : { status: 401, body: { error: 'Missing API key' } }),
+			// Clipdrop's documented wording for the two cases.
+			reject: (presented) =>
+				presented ? { status: 403, body: { error: 'Invalid or revoked api key' } } : { status: 401, body: { error: 'Missing api key' } },
 		},
 		[
 			{ method: 'POST', path: /^\/remove-background\/v1$/, handle: removeBackground },

@@ -28,6 +28,8 @@ interface Job {
 
 const MODELS: Record<string, string> = { 'fal-ai/birefnet/v2': 'fal-ai/birefnet', 'fal-ai/bria/eraser': 'fal-ai/bria' };
 const DYNAMIC = 'General Use (Dynamic)';
+/** USD per image; Bria Eraser's from its page, BiRefNet's is not published (fal shows $0). */
+const PRICES: Record<string, number> = { 'fal-ai/birefnet/v2': 0, 'fal-ai/bria/eraser': 0.04 };
 
 export function falMock(apiKey: string): MockProviderServer & { fal: FalMockState } {
 	const state: FalMockState = { neverComplete: false, cancelled: [], inlineFileData: false, inlineContentType: 'image/png' };
@@ -114,6 +116,17 @@ export function falMock(apiKey: string): MockProviderServer & { fal: FalMockStat
 				handle: (_request, match) => {
 					state.cancelled.push(match[1]);
 					return { status: 202, body: { status: 'CANCELLATION_REQUESTED' } };
+				},
+			},
+			// The Platform API's pricing lookup (api.fal.ai in production), served on this one host.
+			{
+				method: 'GET',
+				path: /^\/v1\/models\/pricing$/,
+				handle: (request) => {
+					const endpoint = request.query.get('endpoint_id') ?? '';
+					const price = PRICES[endpoint];
+					if (price === undefined) return { status: 404, body: { detail: `No pricing for ${endpoint}` } };
+					return { body: { prices: [{ endpoint_id: endpoint, unit_price: price, unit: 'image', currency: 'USD' }], next_cursor: null, has_more: false } };
 				},
 			},
 			{ method: 'POST', path: /^\/sync\/fal-ai\/birefnet\/v2$/, handle: sync('fal-ai/birefnet/v2') },

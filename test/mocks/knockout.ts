@@ -6,7 +6,8 @@ import { readPlane, toyCutoutPng, toyInpaintPng, toyMaskPng, toySegment } from '
 /**
  * knockout: Bearer token (401 when missing, 403 when wrong, FastAPI `{"detail": …}`), multipart `file`,
  * `format` as a query parameter. /inpaint follows the hosted docs: mask > x,y,w,h > auto-subject, dilation
- * 0–32, coded errors with a request id, and the x-knockout-* headers. /health needs no token.
+ * 0–32, coded errors with a request id nested in the body, and the x-knockout-* headers. /estimate (the
+ * cost estimator) needs the token but runs nothing; /health needs no token.
  */
 export function knockoutMock(apiKey: string): MockProviderServer {
 	let server: MockProviderServer;
@@ -65,6 +66,15 @@ export function knockoutMock(apiKey: string): MockProviderServer {
 			{ method: 'POST', path: /^\/remove$/, handle: matte(toyCutoutPng) },
 			{ method: 'POST', path: /^\/mask$/, handle: matte(toyMaskPng) },
 			{ method: 'POST', path: /^\/inpaint$/, handle: inpaint },
+			{
+				method: 'POST',
+				path: /^\/estimate$/,
+				handle: (request) => {
+					const endpoint = (request.json as { endpoint?: unknown } | undefined)?.endpoint;
+					if (typeof endpoint !== 'string' || !endpoint.startsWith('/')) return codedError(400, 'invalid_endpoint', 'Endpoint not recognized.');
+					return { body: { endpoint, credits: 1, usd: 0.002 } };
+				},
+			},
 			{ method: 'GET', path: /^\/health$/, auth: false, handle: () => ({ body: { status: 'ok', model: 'ZhengPeng7/BiRefNet' } }) },
 		],
 	);
