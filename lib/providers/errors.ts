@@ -100,6 +100,9 @@ const HINTS: Partial<Record<ProviderErrorCode, string>> = {
 	timeout: 'Raise "Timeout" or try again later.',
 };
 
+/** Credits (402, withoutBG's 403): fixed only with the provider, so the message itself says how. */
+const ACCOUNT_CODES = new Set<ProviderErrorCode>(['out_of_credits', 'credits_expired']);
+
 export interface ProviderErrorDetails {
 	provider: string;
 	code: ProviderErrorCode;
@@ -126,7 +129,9 @@ export class ProviderError extends Error {
 		const status = details.status === undefined ? '' : ` (HTTP ${details.status})`;
 		const said = details.providerMessage ? `: ${details.providerMessage}` : '';
 		const request = details.requestId ? ` (request ${details.requestId})` : '';
-		super(`${details.provider}: ${SUMMARIES[details.code]}${status}${said}${request}`);
+		// An account problem is only fixed outside n8n, so what to do is part of the message itself.
+		const todo = ACCOUNT_CODES.has(details.code) ? `. ${HINTS[details.code]}` : '';
+		super(`${details.provider}: ${SUMMARIES[details.code]}${status}${said}${request}${todo}`);
 		this.name = 'ProviderError';
 		this.provider = details.provider;
 		this.code = details.code;
@@ -134,7 +139,7 @@ export class ProviderError extends Error {
 		this.providerMessage = details.providerMessage;
 		this.providerCode = details.providerCode;
 		this.requestId = details.requestId;
-		this.hint = HINTS[details.code];
+		this.hint = ACCOUNT_CODES.has(details.code) ? undefined : HINTS[details.code];
 	}
 }
 

@@ -1,8 +1,9 @@
 import { CutoutError } from '../errors';
 import { type FalRunOptions, record, runFalModel } from './falQueue';
 import { readOption } from './options';
+import { falPlatformUrl } from './falPlatform';
 import { readResultFile } from './resultDownload';
-import type { ProviderSession } from './session';
+import { pickAccount, type ProviderSession } from './session';
 import type { MatteRequest, ProviderOperation, ProviderOptions, ProviderParameter, RemoteProvider, UploadFile } from './types';
 
 /** fal.ai: BiRefNet v2 for cutouts and mattes, Bria Eraser for inpainting. Images go up as data: URIs. */
@@ -135,6 +136,13 @@ export const fal: RemoteProvider = {
 	credentialType: 'falApi',
 	defaultBaseUrl: 'https://queue.fal.run',
 	limits: { maxBytes: 10 * 1024 * 1024, maxSide: 4096 },
+	// fal reports no balance through its API; the price per call of the model the operation runs is what it has.
+	async readAccount(session, operation) {
+		const endpoint = operation === 'inpaint' ? ERASER : BIREFNET;
+		const url = `${session.url('/v1/models/pricing', falPlatformUrl(session.context.baseUrl))}?endpoint_id=${encodeURIComponent(endpoint)}`;
+		const { body } = await session.json({ method: 'GET', url });
+		return pickAccount(body, { unitPrice: 'prices.0.unit_price', priceUnit: 'prices.0.unit', currency: 'prices.0.currency' });
+	},
 	operations: {
 		removeBackground,
 		alphaMatte,

@@ -101,6 +101,12 @@ export interface ProviderOperations {
 
 export type OperationName = keyof ProviderOperations;
 
+/**
+ * What the account reports (remaining credits, their expiry, the price per call), read at most once per
+ * execution and credential; numbers stay numbers. Keys: credits, creditsExpire, freeCalls, unitPrice, priceUnit, currency.
+ */
+export type AccountReport = Record<string, string | number>;
+
 export interface RemoteProvider {
 	/** Stable id, used as the Engine option value. */
 	id: string;
@@ -115,6 +121,8 @@ export interface RemoteProvider {
 	defaultRequestsPerMinute?: number;
 	/** Whether "Fit to Provider Limits" starts on (it costs nothing where the provider downscales anyway). */
 	fitToLimitsByDefault?: boolean;
+	/** Reads the account's credits (or the operation's price) without running a model or spending credits. */
+	readAccount?(session: ProviderSession, operation: OperationName): Promise<AccountReport>;
 	operations: ProviderOperations;
 }
 

@@ -116,9 +116,9 @@ describe('Remove Background on hosted engines', () => {
 		expect(error).toBeInstanceOf(NodeApiError);
 		expect(error).toMatchObject({
 			httpCode: '402',
-			message: 'withoutBG: out of credits (HTTP 402): Insufficient credit (request wbg-42)',
-			description:
-				"Buy or top up credits in the provider's dashboard, or switch Engine to Local (no credits needed). (provider request ID: wbg-42, code: out_of_credits)",
+			message:
+				"withoutBG: out of credits (HTTP 402): Insufficient credit (request wbg-42). Buy or top up credits in the provider's dashboard, or switch Engine to Local (no credits needed).",
+			description: '(provider request ID: wbg-42, code: out_of_credits)',
 			context: { itemIndex: 1 },
 		});
 	});
@@ -130,7 +130,11 @@ describe('Remove Background on hosted engines', () => {
 			parameters: { remoteOptions: { itemsInFlight: 1 } },
 			before: (mock) => mock.failNext(/image-without-background/, { delayMs: 0 }, faults.status(403, { detail: 'Credits expired' })),
 		});
-		expect(output?.map((item) => item.json.error ?? 'ok')).toEqual(['ok', 'withoutBG: credits expired (HTTP 403): Credits expired', 'ok']);
+		expect(output?.map((item) => item.json.error ?? 'ok')).toEqual([
+			'ok',
+			"withoutBG: credits expired (HTTP 403): Credits expired. The account's credits have expired; renew them in the provider's dashboard, or switch Engine to Local.",
+			'ok',
+		]);
 		expect(output?.[1].json.errorCode).toBe('credits_expired');
 		expect(output?.[1].binary?.image).toBeUndefined();
 	});

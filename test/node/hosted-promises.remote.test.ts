@@ -187,3 +187,55 @@ describe('Inpaint keeps every pixel outside the region byte-identical, whatever 
 		expect(filled).toBeGreaterThan(1000);
 	});
 });
+
+describe('Report Account Credits', () => {
+	const removeBackground = new RemoveBackground();
+	const parameters = { binaryPropertyName: 'data', refineForeground: true, outputFormat: 'png', background: 'transparent', includeMask: false, options: {} };
+	const removebg = remoteProvider('removebg') as RemoteProvider;
+
+	it.each([
+		['withoutBG', withoutbg, /^\/available-credit$/, { credits: 138, creditsExpire: '2026-09-05 23:59:59' }],
+		['remove.bg', removebg, /^\/v1\.0\/account$/, { credits: 200, freeCalls: 50 }],
+		['fal.ai', fal, /^\/v1\/models\/pricing$/, { unitPrice: 0, priceUnit: 'image', currency: 'USD' }],
+	])('reads the %s account once per execution and puts it on every item', async (_name, provider, path, account) => {
+		const { output, error, mock } = await runOnProviderMock(removeBackground, provider, {
+			items: [item(), item(), item()],
+			parameters: { ...parameters, remoteOptions: { reportAccount: true } },
+		});
+		expect(error).toBeUndefined();
+		expect(mock.requestsTo(path)).toHaveLength(1);
+		expect(output?.map((result) => result.json.providerAccount)).toEqual([account, account, account]);
+	});
+
+	it("gives fal's price for the model the operation runs", async () => {
+		const { output, mock } = await runOnProviderMock(new Inpaint(), fal, {
+			items: [item()],
+			parameters: {
+				binaryPropertyName: 'data',
+				maskBinaryPropertyName: 'mask',
+				boundingBox: { box: { x: 10, y: 10, width: 40, height: 40 } },
+				dilation: 8,
+				outputFormat: 'png',
+				options: {},
+				remoteOptions: { reportAccount: true },
+			},
+		});
+		expect(mock.requestsTo(/pricing/)[0].query.get('endpoint_id')).toBe('fal-ai/bria/eraser');
+		expect(output?.[0].json.providerAccount).toEqual({ unitPrice: 0.04, priceUnit: 'image', currency: 'USD' });
+	});
+
+	it('costs no request when off, and a failed lookup costs no item its result', async () => {
+		const off = await runOnProviderMock(removeBackground, withoutbg, { items: [item()], parameters });
+		expect(off.mock.requestsTo(/available-credit/)).toEqual([]);
+		expect(off.output?.[0].json).not.toHaveProperty('providerAccount');
+
+		const failing = await runOnProviderMock(removeBackground, withoutbg, {
+			items: [item()],
+			parameters: { ...parameters, remoteOptions: { reportAccount: true, attempts: 1 } },
+			before: (server) => server.failNext(/available-credit/, faults.serverError()),
+		});
+		expect(failing.error).toBeUndefined();
+		expect(failing.output?.[0].json).not.toHaveProperty('providerAccount');
+		expect(failing.output?.[0].binary?.image).toBeDefined();
+	});
+});

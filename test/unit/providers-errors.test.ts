@@ -63,8 +63,11 @@ describe('status meanings', () => {
 			noRedaction,
 		);
 		expect(error).toBeInstanceOf(ProviderError);
-		expect(error.message).toBe('withoutBG: credits expired (HTTP 403): Credits expired on 2026-09-05 (request abc-123)');
+		expect(error.message).toBe(
+			"withoutBG: credits expired (HTTP 403): Credits expired on 2026-09-05 (request abc-123). The account's credits have expired; renew them in the provider's dashboard, or switch Engine to Local.",
+		);
 		expect(error).toMatchObject({ status: 403, code: 'credits_expired', requestId: 'abc-123', provider: 'withoutBG' });
-		expect(error.hint).toMatch(/renew/);
+		// Said in the message, so not again as the description's hint.
+		expect(error.hint).toBeUndefined();
 	});
 });
