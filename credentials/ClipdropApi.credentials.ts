@@ -16,9 +16,14 @@ export class ClipdropApi implements ICredentialType {
 
 	authenticate = headerAuthentication('x-api-key', '={{$credentials.apiKey}}');
 
-	// Clipdrop has no endpoint that checks a key without spending a credit, so this only proves the Base URL
-	// answers (any HTTP status counts); a wrong key shows as "invalid API key" on first use.
+	// Clipdrop has no endpoint that checks a key for free. A request without an image spends nothing: with a
+	// good key it is refused as incomplete (400), with a missing or wrong key Clipdrop says so (401/403, its
+	// documented wording), which the rules turn into a failed test.
 	test: ICredentialTestRequest = {
-		request: { baseURL: '={{$credentials.baseUrl}}', url: '/', method: 'GET', ignoreHttpStatusErrors: true },
+		request: { baseURL: '={{$credentials.baseUrl}}', url: '/remove-background/v1', method: 'POST', ignoreHttpStatusErrors: true },
+		rules: [
+			{ type: 'responseSuccessBody', properties: { key: 'error', value: 'Invalid or revoked api key', message: 'Clipdrop refused the API key' } },
+			{ type: 'responseSuccessBody', properties: { key: 'error', value: 'Missing api key', message: 'The API key is missing' } },
+		],
 	};
 }

@@ -1,5 +1,6 @@
 import type { ICredentialTestRequest, ICredentialType } from 'n8n-workflow';
 
+import { FAL_PLATFORM_URL_EXPRESSION } from '../lib/providers/falPlatform';
 import { headerAuthentication, providerCredentialProperties } from './providerCredential';
 
 /** fal.ai: `Authorization: Key <key>`; the queue host in Base URL, the synchronous host next to it. */
@@ -25,10 +26,11 @@ export class FalApi implements ICredentialType {
 	authenticate = headerAuthentication('Authorization', '=Key {{$credentials.apiKey}}');
 
 	// fal has no account endpoint on its queue host. The Platform API's pricing lookup needs the key, runs no
-	// model and costs nothing; it goes to api.fal.ai directly, so a proxy in Base URL is not tested by it.
+	// model and costs nothing: on api.fal.ai for the default Base URL, on the Base URL itself otherwise (a
+	// proxy or gateway that serves fal's API under one host).
 	test: ICredentialTestRequest = {
 		request: {
-			baseURL: 'https://api.fal.ai',
+			baseURL: FAL_PLATFORM_URL_EXPRESSION,
 			url: '/v1/models/pricing',
 			qs: { endpoint_id: 'fal-ai/birefnet/v2' },
 			method: 'GET',

@@ -16,9 +16,8 @@ export class KnockoutApi implements ICredentialType {
 
 	authenticate = headerAuthentication('Authorization', '=Bearer {{$credentials.apiKey}}');
 
-	// knockout has no endpoint that checks a token without running a model; /health (no auth) at least proves
-	// the Base URL reaches a knockout server. A wrong token shows as "invalid API key" on first use.
+	// The cost estimator needs the token but runs no model and spends no credit; a wrong token is a 401/403.
 	test: ICredentialTestRequest = {
-		request: { baseURL: '={{$credentials.baseUrl}}', url: '/health', method: 'GET' },
+		request: { baseURL: '={{$credentials.baseUrl}}', url: '/estimate', method: 'POST', body: { endpoint: '/remove' }, json: true },
 	};
 }

@@ -1,8 +1,9 @@
 import { CutoutError } from '../errors';
 import { type FalRunOptions, record, runFalModel } from './falQueue';
 import { readOption } from './options';
-import { downloadResultFile } from './resultDownload';
-import type { ProviderSession } from './session';
+import { falPlatformUrl } from './falPlatform';
+import { readResultFile } from './resultDownload';
+import { pickAccount, type ProviderSession } from './session';
 import type { MatteRequest, ProviderOperation, ProviderOptions, ProviderParameter, RemoteProvider, UploadFile } from './types';
 
 /** fal.ai: BiRefNet v2 for cutouts and mattes, Bria Eraser for inpainting. Images go up as data: URIs. */
@@ -39,39 +40,19 @@ const RESOLUTION = {
 	default: '1024x1024',
 } as const satisfies ProviderParameter;
 
-const REFINE = {
-	name: 'refineForeground',
-	displayName: 'fal Refine Foreground',
-	description: "Whether fal estimates the foreground's colours at soft edges",
-	type: 'boolean',
-	default: true,
-} as const satisfies ProviderParameter;
-
-const OUTPUT_FORMAT = {
-	name: 'outputFormat',
-	displayName: 'fal Transfer Format',
-	description: 'Format of the files fal returns; the node re-encodes to its own output format',
-	type: 'options',
-	values: [
-		{ name: 'PNG', value: 'png' },
-		{ name: 'WebP', value: 'webp' },
-		{ name: 'GIF', value: 'gif' },
-	],
-	default: 'png',
-} as const satisfies ProviderParameter;
-
-const OUTPUT_MASK = {
-	name: 'outputMask',
-	displayName: 'fal Output Mask',
-	description: "Whether to also fetch fal's own mask; otherwise the cutout's alpha is the mask",
+const SYNC = {
+	name: 'sync',
+	displayName: 'fal Call Without Queue (fal.run)',
+	description: 'Whether to call fal.run and wait on one connection instead of the queue (no polling, no queue retries)',
 	type: 'boolean',
 	default: false,
 } as const satisfies ProviderParameter;
 
-const SYNC = {
-	name: 'sync',
-	displayName: 'fal Synchronous Call',
-	description: 'Whether to call fal.run and wait on one connection instead of the queue (no polling, no queue retries)',
+const SYNC_MODE = {
+	name: 'syncMode',
+	displayName: 'fal Keep Out of Request History',
+	description:
+		"Whether fal returns the result inline (its sync_mode) instead of as a stored file, so the output is not kept in fal's request history",
 	type: 'boolean',
 	default: false,
 } as const satisfies ProviderParameter;
@@ -86,7 +67,7 @@ const JOB_TIMEOUT = {
 	max: 3600,
 } as const satisfies ProviderParameter;
 
-const BIREFNET_PARAMETERS = [MODEL, RESOLUTION, REFINE, OUTPUT_FORMAT, SYNC, JOB_TIMEOUT];
+const BIREFNET_PARAMETERS = [MODEL, RESOLUTION, SYNC, SYNC_MODE, JOB_TIMEOUT];
 
 function runOptions(options: ProviderOptions): FalRunOptions {
 	return { sync: readOption(NAME, options, SYNC), jobTimeoutMs: readOption(NAME, options, JOB_TIMEOUT) * 1000 };
@@ -97,7 +78,11 @@ function dataUri(file: UploadFile): string {
 	return `data:${file.mimeType};base64,${file.data.toString('base64')}`;
 }
 
-function birefnetInput(request: MatteRequest, outputMask: boolean): object {
+/**
+ * The node's Refine Foreground Colours and Include Mask map to refine_foreground and output_mask; the
+ * result always travels as lossless PNG, since the node re-encodes to its own Output Format.
+ */
+function birefnetInput(request: MatteRequest, outputMask: boolean, refineForeground: boolean): object {
 	const model = readOption(NAME, request.options, MODEL);
 	const resolution = readOption(NAME, request.options, RESOLUTION);
 	if (resolution === '2304x2304' && model !== DYNAMIC) {
@@ -112,25 +97,26 @@ function birefnetInput(request: MatteRequest, outputMask: boolean): object {
 		model,
 		operating_resolution: resolution,
 		output_mask: outputMask,
-		refine_foreground: readOption(NAME, request.options, REFINE),
-		output_format: readOption(NAME, request.options, OUTPUT_FORMAT),
+		refine_foreground: refineForeground,
+		output_format: 'png',
+		sync_mode: readOption(NAME, request.options, SYNC_MODE),
 	};
 }
 
-/** The `url` of an output file such as `image` or `mask_image`. */
-function fileUrl(session: ProviderSession, output: Record<string, unknown>, field: string): unknown {
+/** An output file such as `image` or `mask_image`: inline data or a link, read either way. */
+function outputFile(session: ProviderSession, output: Record<string, unknown>, field: string, what: string): Promise<Buffer> {
 	const file = output[field];
 	if (typeof file !== 'object' || file === null) throw session.badResponse(undefined, `fal's output has no "${field}"`);
-	return record(session, file, field).url;
+	return readResultFile(session, record(session, file, field), what);
 }
 
 const removeBackground: ProviderOperation<MatteRequest> = {
-	parameters: [...BIREFNET_PARAMETERS, OUTPUT_MASK],
+	parameters: BIREFNET_PARAMETERS,
 	async run(request, session) {
-		const outputMask = readOption(NAME, request.options, OUTPUT_MASK);
-		const { output, requestId, meta } = await runFalModel(session, BIREFNET, birefnetInput(request, outputMask), runOptions(request.options));
-		const image = await downloadResultFile(session, fileUrl(session, output, 'image'), 'cutout');
-		const mask = outputMask ? await downloadResultFile(session, fileUrl(session, output, 'mask_image'), 'mask') : undefined;
+		const input = birefnetInput(request, request.includeMask, request.refineForeground);
+		const { output, requestId, meta } = await runFalModel(session, BIREFNET, input, runOptions(request.options));
+		const image = await outputFile(session, output, 'image', 'cutout');
+		const mask = request.includeMask ? await outputFile(session, output, 'mask_image', 'mask') : undefined;
 		return { image, mask, requestId, meta };
 	},
 };
@@ -138,8 +124,9 @@ const removeBackground: ProviderOperation<MatteRequest> = {
 const alphaMatte: ProviderOperation<MatteRequest> = {
 	parameters: BIREFNET_PARAMETERS,
 	async run(request, session) {
-		const { output, requestId, meta } = await runFalModel(session, BIREFNET, birefnetInput(request, true), runOptions(request.options));
-		return { mask: await downloadResultFile(session, fileUrl(session, output, 'mask_image'), 'mask'), requestId, meta };
+		// Only the mask is used, so fal need not estimate foreground colours.
+		const { output, requestId, meta } = await runFalModel(session, BIREFNET, birefnetInput(request, true, false), runOptions(request.options));
+		return { mask: await outputFile(session, output, 'mask_image', 'mask'), requestId, meta };
 	},
 };
 
@@ -149,6 +136,13 @@ export const fal: RemoteProvider = {
 	credentialType: 'falApi',
 	defaultBaseUrl: 'https://queue.fal.run',
 	limits: { maxBytes: 10 * 1024 * 1024, maxSide: 4096 },
+	// fal reports no balance through its API; the price per call of the model the operation runs is what it has.
+	async readAccount(session, operation) {
+		const endpoint = operation === 'inpaint' ? ERASER : BIREFNET;
+		const url = `${session.url('/v1/models/pricing', falPlatformUrl(session.context.baseUrl))}?endpoint_id=${encodeURIComponent(endpoint)}`;
+		const { body } = await session.json({ method: 'GET', url });
+		return pickAccount(body, { unitPrice: 'prices.0.unit_price', priceUnit: 'prices.0.unit', currency: 'prices.0.currency' });
+	},
 	operations: {
 		removeBackground,
 		alphaMatte,
@@ -156,12 +150,17 @@ export const fal: RemoteProvider = {
 			takesBox: false,
 			findsSubject: false,
 			dilates: false,
-			parameters: [SYNC, JOB_TIMEOUT],
+			parameters: [SYNC, SYNC_MODE, JOB_TIMEOUT],
 			async run(request, session) {
 				// Without takesBox or findsSubject, remote.ts always sends a mask (a box is drawn into one), already grown.
-				const input = { image_url: dataUri(request.image), mask_url: dataUri(request.mask as UploadFile), mask_type: 'manual' };
+				const input = {
+					image_url: dataUri(request.image),
+					mask_url: dataUri(request.mask as UploadFile),
+					mask_type: 'manual',
+					sync_mode: readOption(NAME, request.options, SYNC_MODE),
+				};
 				const { output, requestId, meta } = await runFalModel(session, ERASER, input, runOptions(request.options));
-				return { image: await downloadResultFile(session, fileUrl(session, output, 'image'), 'inpainted image'), requestId, meta };
+				return { image: await outputFile(session, output, 'image', 'inpainted image'), requestId, meta };
 			},
 		},
 	},

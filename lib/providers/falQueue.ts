@@ -54,7 +54,7 @@ export async function runFalModel(session: ProviderSession, modelId: string, inp
 			throw new ProviderError({
 				provider: session.name,
 				code: 'timeout',
-				providerMessage: `request ${requestId} was still ${state} after ${Math.round(options.jobTimeoutMs / 1000)} s and was cancelled`,
+				providerMessage: `the job was still ${state} after ${Math.round(options.jobTimeoutMs / 1000)} s and was cancelled`,
 				requestId,
 			});
 		}

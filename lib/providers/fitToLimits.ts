@@ -5,7 +5,7 @@ import type { DecodedImage } from '../image/decode';
 import type { ImageFormat } from '../image/format';
 import { multiplyMattes, toRgba } from '../matte/composite';
 import { refineForeground } from '../matte/foreground';
-import { dilate, feather, threshold } from '../matte/morphology';
+import { threshold } from '../matte/morphology';
 import { resizePlane, resizeRgb } from '../matte/resize';
 import type { Box } from '../matte/stats';
 import { ProviderError } from './errors';
@@ -30,8 +30,6 @@ export interface PreparedUpload {
 
 const JPEG_QUALITY = 92;
 const MAX_ENCODE_TRIES = 6;
-/** How far around a mask or box the provider's fill is kept after upscaling (covers knockout's dilation ≤ 32). */
-const INPAINT_GROW_UPLOAD_PX = 36;
 
 /**
  * The input as the provider may take it: the original bytes when they fit and need no EXIF rotation,
@@ -159,25 +157,17 @@ export async function foregroundAtSourceSize(matte: ReturnedMatte, source: Decod
 }
 
 /**
- * The inpainted image at the input's size. A result from a downscaled upload is upsampled and, when the
- * region is known, only the region (grown and feathered) replaces the input, so the rest stays untouched.
+ * The inpainted image at the input's size: the provider's fill (upsampled when the upload was smaller)
+ * inside the region only. Every pixel outside it is the input's, byte for byte, whatever the provider
+ * returned there (a re-encode, a colour shift, a model that touches the whole image).
  */
-export async function inpaintAtSourceSize(result: Buffer, source: DecodedImage, region: Buffer | undefined, provider: string): Promise<Buffer> {
+export async function inpaintAtSourceSize(result: Buffer, source: DecodedImage, holes: Buffer, provider: string): Promise<Buffer> {
 	const decoded = await decodeResult(result, provider);
 	checkAspect(decoded, source, provider);
-	if (decoded.width === source.width && decoded.height === source.height) return decoded.rgb;
-	const upscaled = await resizeRgb(decoded.rgb, decoded, source);
-	if (!region) return upscaled;
-	const grow = Math.round((INPAINT_GROW_UPLOAD_PX * source.width) / decoded.width);
-	const weight = await feather(dilate(region, source, grow), source, grow / 2);
-	const out = Buffer.allocUnsafe(upscaled.length);
-	for (let i = 0; i < weight.length; i++) {
-		const w = weight[i];
-		for (let c = 0; c < 3; c++) {
-			const p = i * 3 + c;
-			out[p] = Math.round((upscaled[p] * w + source.rgb[p] * (255 - w)) / 255);
-		}
-	}
+	const sameSize = decoded.width === source.width && decoded.height === source.height;
+	const filled = sameSize ? decoded.rgb : await resizeRgb(decoded.rgb, decoded, source);
+	const out = Buffer.from(source.rgb);
+	for (let i = 0; i < holes.length; i++) if (holes[i] >= 128) filled.copy(out, i * 3, i * 3, i * 3 + 3);
 	return out;
 }
 

@@ -1,5 +1,5 @@
 import { readOption } from './options';
-import { binaryResult, multipart } from './session';
+import { binaryResult, multipart, pickAccount } from './session';
 import type { MatteRequest, ProviderOperation, ProviderParameter, RemoteProvider } from './types';
 
 /** Photoroom (sdk.photoroom.com /v1/segment): multipart `image_file`; PNG cutout or alpha channel back. */
@@ -36,6 +36,10 @@ export const photoroom: RemoteProvider = {
 	defaultBaseUrl: 'https://sdk.photoroom.com',
 	// Not in the material we have; 30 MB and 25 MP are assumed, the same as Clipdrop's documented ones.
 	limits: { maxBytes: 30 * 1024 * 1024, maxPixels: 25_000_000, formats: ['jpeg', 'png', 'webp'] },
+	async readAccount(session) {
+		const { body } = await session.json({ method: 'GET', url: session.url('/v1/account') });
+		return pickAccount(body, { credits: 'credits.available' });
+	},
 	operations: {
 		removeBackground: endpoint('rgba'),
 		alphaMatte: endpoint('alpha'),

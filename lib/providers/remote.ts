@@ -1,6 +1,6 @@
 import { CutoutError } from '../errors';
 import { decodeImage, type DecodedImage, type DecodeLimits } from '../image/decode';
-import { checkDilation, dilateHoles, holeFraction, type InpaintMode, maskFromBox, maskFromImage } from '../inpaint/mask';
+import { checkDilation, dilateHoles, holeFraction, type InpaintMode, maskFromBox, maskFromImage, maskFromSubject } from '../inpaint/mask';
 import type { Box } from '../matte/stats';
 import { ProviderError } from './errors';
 import {
@@ -38,8 +38,13 @@ export interface RemoteRunOptions {
 	/** Upload a smaller copy when the input breaks the provider's limits. Default: the provider's own default. */
 	fitToLimits?: boolean;
 	providerOptions?: ProviderOptions;
-	/** Blur-fusion foreground colours when the cutout came back smaller than the input. Default true. */
+	/**
+	 * Foreground colours at soft edges: the provider's own estimate where it has one (fal's
+	 * refine_foreground), blur fusion here when the cutout came back smaller than the input. Default true.
+	 */
 	refineForeground?: boolean;
+	/** Remove Background: whether a separate mask output is wanted (fal's output_mask). Default false. */
+	includeMask?: boolean;
 	/** Checked while decoding the input, before anything is uploaded. Default 64 MP and 100 MB. */
 	decodeLimits?: DecodeLimits;
 }
@@ -72,8 +77,8 @@ export interface RemoteInpaint extends RemoteOutcome {
 	/** The input's own transparency, when it had some. */
 	alpha?: Buffer;
 	mode: InpaintMode;
-	/** The region filled (255), grown by the dilation; unknown when the provider picked the subject itself. */
-	holes?: Buffer;
+	/** The region taken from the provider's result (255), grown by the dilation; the rest is the input's. */
+	holes: Buffer;
 }
 
 export interface InpaintTarget {
@@ -91,8 +96,10 @@ export async function removeBackgroundRemotely(
 	context: ProviderContext,
 	options: RemoteRunOptions = {},
 ): Promise<RemoteCutout> {
-	const { source, matte, remote } = await runMatteOperation(provider, 'removeBackground', input, context, options);
-	const foreground = await foregroundAtSourceSize(matte, source, remote.alpha, options.refineForeground !== false);
+	const refineForeground = options.refineForeground !== false;
+	const wanted = { refineForeground, includeMask: options.includeMask === true };
+	const { source, matte, remote } = await runMatteOperation(provider, 'removeBackground', input, context, options, wanted);
+	const foreground = await foregroundAtSourceSize(matte, source, remote.alpha, refineForeground);
 	return { ...remote, foreground };
 }
 
@@ -103,7 +110,7 @@ export async function alphaMatteRemotely(
 	context: ProviderContext,
 	options: RemoteRunOptions = {},
 ): Promise<RemoteMatte> {
-	return (await runMatteOperation(provider, 'alphaMatte', input, context, options)).remote;
+	return (await runMatteOperation(provider, 'alphaMatte', input, context, options, { refineForeground: false, includeMask: true })).remote;
 }
 
 export async function inpaintRemotely(
@@ -121,19 +128,33 @@ export async function inpaintRemotely(
 	const region = target.mask ? await maskFromImage(target.mask, source, decodeLimits) : target.box ? maskFromBox(target.box, source) : undefined;
 	if (region) holeFraction(region);
 	else if (!operation.findsSubject) throw new CutoutError('invalid_option', `${provider.displayName} needs a mask or a box to know what to inpaint`);
-	const holes = region && dilateHoles(region, source, dilation);
+	const givenHoles = region && dilateHoles(region, source, dilation);
 
 	const prepared = await prepareImageUpload(input, source, limitsFor(provider, operation), fitting(provider, options), provider.displayName);
 	const { image } = prepared;
 	const request: InpaintRequest = { image, options: options.providerOptions ?? {}, dilation: operation.dilates ? dilation : undefined };
 	if (target.box && !target.mask && operation.takesBox) request.box = scaleBox(target.box, source, image);
-	else if (region && holes) request.mask = await maskFile(await regionAtUploadSize(operation.dilates ? region : holes, source, image), image);
+	else if (region && givenHoles) request.mask = await maskFile(await regionAtUploadSize(operation.dilates ? region : givenHoles, source, image), image);
 
-	const result = await operation.run(request, new ProviderSession(provider, context));
+	const session = new ProviderSession(provider, context);
+	const result = await operation.run(request, session);
 	if (!result.image) throw new ProviderError({ provider: provider.displayName, code: 'bad_response', providerMessage: 'returned no image' });
+	const holes = givenHoles ?? (await subjectHoles(provider, prepared, source, dilation, session));
 	const rgb = await inpaintAtSourceSize(result.image, source, holes, provider.displayName);
 	const mode: InpaintMode = target.mask ? 'mask' : target.box ? 'bbox' : 'subject';
 	return { ...outcome(provider, source, prepared, result), rgb, alpha: source.alpha ?? undefined, mode, holes };
+}
+
+/**
+ * Where a provider that found the subject itself filled: the provider's own matte of the same upload (its
+ * Alpha Matte endpoint, one more request), cut at 50 % and grown by the dilation, as the local engine's
+ * auto-subject region is. Its result is kept only there, so the rest of the image stays the input's.
+ */
+async function subjectHoles(provider: RemoteProvider, prepared: PreparedUpload, source: DecodedImage, dilation: number, session: ProviderSession): Promise<Buffer> {
+	const operation = requireOperation(provider, 'alphaMatte');
+	const result = await operation.run({ image: prepared.image, options: {}, refineForeground: false, includeMask: true }, session);
+	const matte = await matteAtSourceSize(await readReturnedMatte(result, provider.displayName), source, provider.displayName);
+	return dilateHoles(maskFromSubject(matte), source, dilation);
 }
 
 /** Upload, call, and the returned matte at the input's size. */
@@ -143,12 +164,13 @@ async function runMatteOperation(
 	input: Buffer,
 	context: ProviderContext,
 	options: RemoteRunOptions,
+	wanted: Pick<MatteRequest, 'refineForeground' | 'includeMask'>,
 ): Promise<{ source: DecodedImage; matte: ReturnedMatte; remote: RemoteMatte }> {
 	const operation = requireOperation(provider, name);
 	const source = await decodeImage(input, options.decodeLimits ?? DEFAULT_DECODE_LIMITS);
 	const prepared = await prepareImageUpload(input, source, limitsFor(provider, operation), fitting(provider, options), provider.displayName);
 	const result = await operation.run(
-		{ image: prepared.image, options: options.providerOptions ?? {} },
+		{ image: prepared.image, options: options.providerOptions ?? {}, ...wanted },
 		new ProviderSession(provider, context),
 	);
 	const matte = await readReturnedMatte(result, provider.displayName);

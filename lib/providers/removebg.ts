@@ -1,5 +1,5 @@
 import { readOption } from './options';
-import { binaryResult, multipart } from './session';
+import { binaryResult, multipart, pickAccount } from './session';
 import type { MatteRequest, ProviderOperation, ProviderParameter, RemoteProvider } from './types';
 
 /**
@@ -60,6 +60,10 @@ export const removebg: RemoteProvider = {
 	limits: { maxBytes: 12 * 1024 * 1024, maxPixels: 50_000_000, formats: ['jpeg', 'png', 'webp'] },
 	// remove.bg answers a bad key with 403.
 	statusMeanings: { 403: 'invalid_key' },
+	async readAccount(session) {
+		const { body } = await session.json({ method: 'GET', url: session.url('/v1.0/account') });
+		return pickAccount(body, { credits: 'data.attributes.credits.total', freeCalls: 'data.attributes.api.free_calls' });
+	},
 	operations: {
 		removeBackground: endpoint('rgba'),
 		alphaMatte: endpoint('alpha'),

@@ -56,6 +56,8 @@ export interface RetryHooks {
 	/** Runs before every attempt, retries included: the per-credential throttle waits here. */
 	beforeAttempt?: (signal?: AbortSignal) => Promise<void>;
 	onRetry?: (info: RetryInfo) => void;
+	/** A failure the provider calls final (e.g. knockout's 500 inpaint_failed) returns at once, unretried. */
+	isFinal?: (response: HttpResponse) => boolean;
 }
 
 /**
@@ -78,7 +80,7 @@ export async function sendWithRetry(
 		let reason: string;
 		try {
 			const response = await transport.send({ ...request, timeoutMs: policy.timeoutMs, signal: hooks.signal });
-			if (!isRetryableStatus(response.status) || last) return response;
+			if (!isRetryableStatus(response.status) || last || hooks.isFinal?.(response)) return response;
 			const requested = serverRequestedDelay(response, clock.now());
 			if (requested !== undefined && requested > policy.maxServerDelayMs) return response;
 			delayMs = requested ?? backoffDelay(attempt, policy, random);

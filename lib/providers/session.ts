@@ -1,9 +1,9 @@
 import { CutoutError } from '../errors';
 import { type Clock, systemClock } from './clock';
-import { errorFromResponse, ProviderError, requestIdFromHeaders } from './errors';
+import { errorFromResponse, isFinalFailure, ProviderError, requestIdFromHeaders } from './errors';
 import { retryPolicy, type RetryPolicy, sendWithRetry } from './retry';
 import { describeUrl, type HttpRequest, type HttpResponse, TransportError } from './transport';
-import type { ProviderContext, ProviderResult, RemoteProvider, UploadFile } from './types';
+import type { AccountReport, ProviderContext, ProviderResult, RemoteProvider, UploadFile } from './types';
 
 /**
  * One provider call's view of the network: requests go through the throttle and the retry policy, and
@@ -45,6 +45,7 @@ export class ProviderSession {
 				clock: this.clock,
 				random,
 				beforeAttempt: throttle ? (abort) => throttle.acquire(abort) : undefined,
+				isFinal: isFinalFailure,
 				onRetry: ({ attempt, attempts, delayMs, reason }) =>
 					this.log(`${reason} from ${describeUrl(request.url)}; retry ${attempt} of ${attempts - 1} in ${(delayMs / 1000).toFixed(1)} s`),
 			});
@@ -145,4 +146,16 @@ export function headerMeta(headers: Record<string, string>, names: readonly stri
 /** A binary answer as a ProviderResult: the body as cutout or mask, the request id and the named headers. */
 export function binaryResult(response: HttpResponse, field: 'image' | 'mask', metaHeaders: readonly string[] = []): ProviderResult {
 	return { [field]: response.body, requestId: requestIdFromHeaders(response.headers), meta: headerMeta(response.headers, metaHeaders) };
+}
+
+/** Named fields of an account answer (dotted paths into the JSON), under the shared AccountReport keys. */
+export function pickAccount(body: unknown, paths: Record<string, string>): AccountReport {
+	const report: AccountReport = {};
+	for (const [key, path] of Object.entries(paths)) {
+		const value = path
+			.split('.')
+			.reduce<unknown>((node, part) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[part] : undefined), body);
+		if (typeof value === 'number' || (typeof value === 'string' && value)) report[key] = value;
+	}
+	return report;
 }

@@ -33,6 +33,12 @@ export type ProviderOptions = Record<string, ProviderOptionValue | undefined>;
 export interface MatteRequest {
 	image: UploadFile;
 	options: ProviderOptions;
+	/**
+	 * The node's own settings, which a provider maps to its parameters instead of showing a twin of them:
+	 * whether to estimate foreground colours at soft edges, and whether a separate mask is wanted.
+	 */
+	refineForeground: boolean;
+	includeMask: boolean;
 }
 
 export interface InpaintRequest {
@@ -95,6 +101,12 @@ export interface ProviderOperations {
 
 export type OperationName = keyof ProviderOperations;
 
+/**
+ * What the account reports (remaining credits, their expiry, the price per call), read at most once per
+ * execution and credential; numbers stay numbers. Keys: credits, creditsExpire, freeCalls, unitPrice, priceUnit, currency.
+ */
+export type AccountReport = Record<string, string | number>;
+
 export interface RemoteProvider {
 	/** Stable id, used as the Engine option value. */
 	id: string;
@@ -109,6 +121,8 @@ export interface RemoteProvider {
 	defaultRequestsPerMinute?: number;
 	/** Whether "Fit to Provider Limits" starts on (it costs nothing where the provider downscales anyway). */
 	fitToLimitsByDefault?: boolean;
+	/** Reads the account's credits (or the operation's price) without running a model or spending credits. */
+	readAccount?(session: ProviderSession, operation: OperationName): Promise<AccountReport>;
 	operations: ProviderOperations;
 }
 

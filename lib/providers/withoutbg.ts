@@ -1,4 +1,4 @@
-import { binaryResult, multipart } from './session';
+import { binaryResult, multipart, pickAccount } from './session';
 import type { MatteRequest, ProviderOperation, RemoteProvider } from './types';
 
 /** withoutBG (api.withoutbg.com): multipart field `file`; a PNG cutout or a greyscale alpha comes back. */
@@ -22,6 +22,10 @@ export const withoutbg: RemoteProvider = {
 	// Documented limit; its official client assumes 20.
 	defaultRequestsPerMinute: 7,
 	statusMeanings: { 403: 'credits_expired' },
+	async readAccount(session) {
+		const { body } = await session.json({ method: 'GET', url: session.url('/available-credit') });
+		return pickAccount(body, { credits: 'credit', creditsExpire: 'expiration_date' });
+	},
 	operations: {
 		removeBackground: endpoint('/v1.0/image-without-background', 'image'),
 		alphaMatte: endpoint('/v1.0/alpha-channel', 'mask'),

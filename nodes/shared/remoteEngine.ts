@@ -4,7 +4,8 @@ import { CutoutError } from '../../lib/errors';
 import { remoteProvider } from '../../lib/providers';
 import { credentialId, type RateLimiter, sharedRateLimiter } from '../../lib/providers/rateLimit';
 import type { RemoteOutcome, RemoteRunOptions } from '../../lib/providers/remote';
-import type { OperationName, ProviderContext, RemoteProvider } from '../../lib/providers/types';
+import { ProviderSession } from '../../lib/providers/session';
+import type { AccountReport, OperationName, ProviderContext, RemoteProvider } from '../../lib/providers/types';
 import { type ItemOutput, mapItems, toNodeError } from './items';
 import { createN8nTransport } from './n8nTransport';
 import { readProviderOptions, readRemoteOptions } from './remoteParameters';
@@ -18,6 +19,8 @@ export interface RemoteEngine {
 	itemsInFlight: number;
 	context(itemIndex: number): ProviderContext;
 	runOptions(itemIndex: number): RemoteRunOptions;
+	/** What the account reported, when "Report Account Credits" is on: read once for the whole execution. */
+	account?: AccountReport;
 }
 
 interface ProviderCredential {
@@ -41,7 +44,7 @@ export async function openRemoteEngine(ctx: IExecuteFunctions, operation: Operat
 		? sharedRateLimiter(provider.id, credentialId(credential.apiKey, credential.baseUrl), requestsPerMinute)
 		: undefined;
 
-	return {
+	const remote: RemoteEngine = {
 		provider,
 		itemsInFlight: shared.itemsInFlight ?? 2,
 		context(itemIndex) {
@@ -60,9 +63,28 @@ export async function openRemoteEngine(ctx: IExecuteFunctions, operation: Operat
 			return {
 				fitToLimits: ctx.getNodeParameter('fitToProviderLimits', itemIndex, provider.fitToLimitsByDefault ?? false) as boolean,
 				providerOptions: readProviderOptions(ctx, itemIndex, provider, operation),
+				// Remove Background's Include Mask also decides whether a provider is asked for its own mask.
+				includeMask: operation === 'removeBackground' && (ctx.getNodeParameter('includeMask', itemIndex, false) as boolean),
 			};
 		},
 	};
+	if (shared.reportAccount) remote.account = await readAccount(remote, operation, (message) => ctx.logger.warn(`Cutout: ${message}`));
+	return remote;
+}
+
+/**
+ * One account lookup for the execution (the credential is the same for every item). It must not cost an
+ * item its result, so a failure is a warning in the log and the items go on without it.
+ */
+async function readAccount(engine: RemoteEngine, operation: OperationName, warn: (message: string) => void): Promise<AccountReport | undefined> {
+	const { provider } = engine;
+	if (!provider.readAccount) return undefined;
+	try {
+		return await provider.readAccount(new ProviderSession(provider, engine.context(0)), operation);
+	} catch (error) {
+		warn(`${provider.displayName}: could not read the account: ${(error as Error).message}`);
+		return undefined;
+	}
 }
 
 async function readCredential(
@@ -89,6 +111,7 @@ export function remoteFields(remote: RemoteEngine, outcome: RemoteOutcome): IDat
 		provider: outcome.provider,
 		providerRequestId: outcome.requestId ?? null,
 		providerMeta: { ...outcome.meta },
+		...(remote.account ? { providerAccount: { ...remote.account } } : {}),
 		upload: { ...outcome.upload },
 	};
 }

@@ -111,6 +111,14 @@ export function remoteProperties(operation: OperationName): INodeProperties[] {
 					description: 'How many items are sent to the provider at once; the output keeps the input order',
 				},
 				{
+					displayName: 'Report Account Credits',
+					name: 'reportAccount',
+					type: 'boolean',
+					default: false,
+					description:
+						"Whether to read the account once per execution (one extra request that spends nothing) and add it to each item as providerAccount: remaining credits (withoutBG, remove.bg, Photoroom) or the price per call (fal.ai)",
+				},
+				{
 					displayName: 'Requests per Minute',
 					name: 'requestsPerMinute',
 					type: 'number',
@@ -135,6 +143,7 @@ export function remoteProperties(operation: OperationName): INodeProperties[] {
 export interface RemoteOptions {
 	attempts?: number;
 	itemsInFlight?: number;
+	reportAccount?: boolean;
 	requestsPerMinute?: number;
 	timeoutSeconds?: number;
 }

@@ -10,6 +10,7 @@ const CREDIT_HEADERS = { 'x-remaining-credits': '97', 'x-credits-consumed': '1' 
  * cleanup/v1 takes `image_file` and a same-size, strictly black/white `mask_file`.
  */
 export function clipdropMock(apiKey: string): MockProviderServer {
+	let server: MockProviderServer;
 	const removeBackground = async (request: MockRequest): Promise<MockResponse> => {
 		const file = await formFile(request.form, 'image_file');
 		if (!file) return { status: 400, body: { error: 'image_file is missing' } };
@@ -27,17 +28,20 @@ export function clipdropMock(apiKey: string): MockProviderServer {
 		}
 		if (mask.plane.some((value) => value !== 0 && value !== 255)) return { status: 400, body: { error: 'mask_file must be black and white' } };
 		if (!['fast', 'quality', undefined].includes(formText(request.form, 'mode'))) return { status: 400, body: { error: 'mode is invalid' } };
-		return pngResponse(await toyInpaintPng(file, mask.plane), CREDIT_HEADERS);
+		return pngResponse(await toyInpaintPng(file, mask.plane, server.alterOutsideRegion), CREDIT_HEADERS);
 	};
-	return new MockProviderServer(
+	server = new MockProviderServer(
 		{
 			header: 'x-api-key',
 			expected: apiKey,
-			reject: (presented) => (presented ? { status: 403, body: { error: 'Invalid API key' } } : { status: 401, body: { error: 'Missing API key' } }),
+			// Clipdrop's documented wording for the two cases.
+			reject: (presented) =>
+				presented ? { status: 403, body: { error: 'Invalid or revoked api key' } } : { status: 401, body: { error: 'Missing api key' } },
 		},
 		[
 			{ method: 'POST', path: /^\/remove-background\/v1$/, handle: removeBackground },
 			{ method: 'POST', path: /^\/cleanup\/v1$/, handle: cleanup },
 		],
 	);
+	return server;
 }

@@ -5,7 +5,8 @@ import { readPlane, toyCutoutPng, toyInpaintPng, toyMaskPng } from './toyModels'
  * fal.ai: `Authorization: Key <key>`, JSON bodies with data: URIs, the queue protocol (submit → status
  * IN_QUEUE → IN_PROGRESS → COMPLETED → result, cancel), the sync host under /sync, and result files on a
  * separate, unauthenticated file host (/files here). The returned status and response URLs drop the model's
- * subpath (/v2), as fal's do.
+ * subpath (/v2), as fal's do. With `sync_mode` the files come back inline as data: URIs and nothing is
+ * stored (fal's request history keeps no copy); `inlineFileData` sends them as File.file_data instead.
  */
 export interface FalMockState {
 	/** Jobs stay IN_PROGRESS forever. */
@@ -13,6 +14,10 @@ export interface FalMockState {
 	/** Where result file URLs point; the mock's own origin unless a test changes it. */
 	fileBase?: string;
 	cancelled: string[];
+	/** Result files carry their bytes in `file_data`, next to a URL that serves nothing. */
+	inlineFileData: boolean;
+	/** The content type inline results claim (fal's own is the output format's). */
+	inlineContentType: string;
 }
 
 interface Job {
@@ -23,17 +28,22 @@ interface Job {
 
 const MODELS: Record<string, string> = { 'fal-ai/birefnet/v2': 'fal-ai/birefnet', 'fal-ai/bria/eraser': 'fal-ai/bria' };
 const DYNAMIC = 'General Use (Dynamic)';
+/** USD per image; Bria Eraser's from its page, BiRefNet's is not published (fal shows $0). */
+const PRICES: Record<string, number> = { 'fal-ai/birefnet/v2': 0, 'fal-ai/bria/eraser': 0.04 };
 
 export function falMock(apiKey: string): MockProviderServer & { fal: FalMockState } {
-	const state: FalMockState = { neverComplete: false, cancelled: [] };
+	const state: FalMockState = { neverComplete: false, cancelled: [], inlineFileData: false, inlineContentType: 'image/png' };
 	const jobs = new Map<string, Job>();
 	const files = new Map<string, Buffer>();
 	let counter = 0;
 	let server: MockProviderServer;
 
-	const fileUrl = async (id: string, name: string, data: Buffer) => {
+	const fileUrl = async (id: string, name: string, data: Buffer, inline: boolean) => {
+		const described = { content_type: 'image/png', file_name: name, file_size: data.length };
+		if (inline) return { ...described, url: `data:${state.inlineContentType};base64,${data.toString('base64')}` };
+		if (state.inlineFileData) return { ...described, url: `${state.fileBase ?? server.baseUrl}/files/${id}/gone`, file_data: data.toString('base64') };
 		files.set(`${id}/${name}`, data);
-		return { url: `${state.fileBase ?? server.baseUrl}/files/${id}/${name}`, content_type: 'image/png', file_name: name, file_size: data.length };
+		return { ...described, url: `${state.fileBase ?? server.baseUrl}/files/${id}/${name}` };
 	};
 
 	const decodeDataUri = (value: unknown): Buffer | undefined => {
@@ -43,12 +53,13 @@ export function falMock(apiKey: string): MockProviderServer & { fal: FalMockStat
 
 	/** Runs the model, or answers as fal does for invalid input (422, detail list). */
 	const run = async (id: string, job: Job): Promise<MockResponse> => {
+		const inline = job.input.sync_mode === true;
 		const image = decodeDataUri(job.input.image_url);
 		if (!image) return { status: 422, body: { detail: [{ loc: ['body', 'image_url'], msg: 'Could not read the image', type: 'image_load_error' }] } };
 		if (job.model === 'fal-ai/bria/eraser') {
 			const mask = decodeDataUri(job.input.mask_url);
 			if (!mask) return { status: 422, body: { detail: [{ loc: ['body', 'mask_url'], msg: 'Field required', type: 'missing' }] } };
-			return { body: { image: await fileUrl(id, 'erased.png', await toyInpaintPng(image, (await readPlane(mask)).plane)) } };
+			return { body: { image: await fileUrl(id, 'erased.png', await toyInpaintPng(image, (await readPlane(mask)).plane, server.alterOutsideRegion), inline) } };
 		}
 		if (job.input.operating_resolution === '2304x2304' && job.input.model !== DYNAMIC) {
 			return {
@@ -56,8 +67,8 @@ export function falMock(apiKey: string): MockProviderServer & { fal: FalMockStat
 				body: { detail: [{ loc: ['body', 'operating_resolution'], msg: '2304x2304 needs General Use (Dynamic)', type: 'value_error' }] },
 			};
 		}
-		const output: Record<string, unknown> = { image: await fileUrl(id, 'cutout.png', await toyCutoutPng(image)) };
-		if (job.input.output_mask === true) output.mask_image = await fileUrl(id, 'mask.png', await toyMaskPng(image));
+		const output: Record<string, unknown> = { image: await fileUrl(id, 'cutout.png', await toyCutoutPng(image), inline) };
+		if (job.input.output_mask === true) output.mask_image = await fileUrl(id, 'mask.png', await toyMaskPng(image), inline);
 		return { body: output };
 	};
 
@@ -105,6 +116,17 @@ export function falMock(apiKey: string): MockProviderServer & { fal: FalMockStat
 				handle: (_request, match) => {
 					state.cancelled.push(match[1]);
 					return { status: 202, body: { status: 'CANCELLATION_REQUESTED' } };
+				},
+			},
+			// The Platform API's pricing lookup (api.fal.ai in production), served on this one host.
+			{
+				method: 'GET',
+				path: /^\/v1\/models\/pricing$/,
+				handle: (request) => {
+					const endpoint = request.query.get('endpoint_id') ?? '';
+					const price = PRICES[endpoint];
+					if (price === undefined) return { status: 404, body: { detail: `No pricing for ${endpoint}` } };
+					return { body: { prices: [{ endpoint_id: endpoint, unit_price: price, unit: 'image', currency: 'USD' }], next_cursor: null, has_more: false } };
 				},
 			},
 			{ method: 'POST', path: /^\/sync\/fal-ai\/birefnet\/v2$/, handle: sync('fal-ai/birefnet/v2') },

@@ -6,13 +6,15 @@ import { readPlane, toyCutoutPng, toyInpaintPng, toyMaskPng, toySegment } from '
 /**
  * knockout: Bearer token (401 when missing, 403 when wrong, FastAPI `{"detail": …}`), multipart `file`,
  * `format` as a query parameter. /inpaint follows the hosted docs: mask > x,y,w,h > auto-subject, dilation
- * 0–32, coded errors with a request id, and the x-knockout-* headers. /health needs no token.
+ * 0–32, coded errors with a request id nested in the body, and the x-knockout-* headers. /estimate (the
+ * cost estimator) needs the token but runs nothing; /health needs no token.
  */
 export function knockoutMock(apiKey: string): MockProviderServer {
+	let server: MockProviderServer;
 	let served = 0;
 	const codedError = (status: number, code: string, message: string): MockResponse => ({
 		status,
-		body: { error: { code, message }, request_id: `req_${++served}` },
+		body: { error: { code, message, request_id: `req_${++served}` } },
 	});
 	const matte = (produce: (image: Buffer) => Promise<Buffer>) => async (request: MockRequest): Promise<MockResponse> => {
 		const file = await formFile(request.form, 'file');
@@ -47,13 +49,13 @@ export function knockoutMock(apiKey: string): MockProviderServer {
 			if (!region.includes(255)) return codedError(422, 'no_subject_detected', 'No subject detected. Send mask or bbox.');
 		}
 		if (!region.some((value) => value >= 128)) return codedError(400, 'empty_mask', 'Mask has no pixels to inpaint.');
-		return pngResponse(await toyInpaintPng(file, region), {
+		return pngResponse(await toyInpaintPng(file, region, server.alterOutsideRegion), {
 			'x-knockout-latency': '1830',
 			'x-knockout-model': 'big-lama',
 			'x-knockout-mode': mode,
 		});
 	};
-	return new MockProviderServer(
+	server = new MockProviderServer(
 		{
 			header: 'authorization',
 			expected: `Bearer ${apiKey}`,
@@ -64,7 +66,17 @@ export function knockoutMock(apiKey: string): MockProviderServer {
 			{ method: 'POST', path: /^\/remove$/, handle: matte(toyCutoutPng) },
 			{ method: 'POST', path: /^\/mask$/, handle: matte(toyMaskPng) },
 			{ method: 'POST', path: /^\/inpaint$/, handle: inpaint },
+			{
+				method: 'POST',
+				path: /^\/estimate$/,
+				handle: (request) => {
+					const endpoint = (request.json as { endpoint?: unknown } | undefined)?.endpoint;
+					if (typeof endpoint !== 'string' || !endpoint.startsWith('/')) return codedError(400, 'invalid_endpoint', 'Endpoint not recognized.');
+					return { body: { endpoint, credits: 1, usd: 0.002 } };
+				},
+			},
 			{ method: 'GET', path: /^\/health$/, auth: false, handle: () => ({ body: { status: 'ok', model: 'ZhengPeng7/BiRefNet' } }) },
 		],
 	);
+	return server;
 }

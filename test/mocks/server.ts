@@ -81,6 +81,8 @@ export class MockProviderServer {
 	readonly requests: MockRequest[] = [];
 	/** Every authenticated route answers after this long, as a hosted model's inference time would. */
 	latencyMs = 0;
+	/** Inpainting endpoints also change every pixel outside the region they fill. */
+	alterOutsideRegion = false;
 	/** When set, requests over the limit are refused with 429 and Retry-After, and counted. */
 	rateLimit?: EnforcedRateLimit;
 	rateLimited = 0;

@@ -42,8 +42,12 @@ export function greyPng(plane: Buffer, width: number, height: number): Promise<B
 	return sharp(plane, { raw: { width, height, channels: 1 } }).toColourspace('b-w').png().toBuffer();
 }
 
-/** Fills the region (255 in `region`) with the mean colour of the rest: crude, but visibly "inpainted". */
-export async function toyInpaintPng(image: Buffer, region: Buffer): Promise<Buffer> {
+/**
+ * Fills the region (255 in `region`) with the mean colour of the rest: crude, but visibly "inpainted".
+ * With `alterOutside`, every pixel outside the region changes too (bit 6 flipped), as a provider that
+ * re-renders the whole image would; the node must not let those pixels through.
+ */
+export async function toyInpaintPng(image: Buffer, region: Buffer, alterOutside = false): Promise<Buffer> {
 	const { width, height, rgb } = await toySegment(image);
 	const sum = [0, 0, 0];
 	let count = 0;
@@ -54,7 +58,10 @@ export async function toyInpaintPng(image: Buffer, region: Buffer): Promise<Buff
 	}
 	const fill = sum.map((value) => Math.round(value / Math.max(1, count)));
 	const out = Buffer.from(rgb);
-	for (let i = 0; i < width * height; i++) if (region[i] >= 128) out.set(fill, i * 3);
+	for (let i = 0; i < width * height; i++) {
+		if (region[i] >= 128) out.set(fill, i * 3);
+		else if (alterOutside) for (let c = 0; c < 3; c++) out[i * 3 + c] ^= 0x40;
+	}
 	return sharp(out, { raw: { width, height, channels: 3 } }).png().toBuffer();
 }
 

@@ -4,7 +4,8 @@ import { remoteProviders } from '../../lib/providers';
 import { Inpaint } from '../../nodes/Inpaint/Inpaint.node';
 import { binaryBytes, binaryItem } from '../helpers/executeFunctions';
 import { runOnProviderMock } from '../helpers/remoteNode';
-import { makeScene, rawPixels, sceneAsJpeg } from '../helpers/scene';
+import { makeScene, maskIoU, rawPixels, sceneAsJpeg } from '../helpers/scene';
+import { dilate } from '../../lib/matte/morphology';
 
 const node = new Inpaint();
 const scene = makeScene(320, 200);
@@ -52,10 +53,11 @@ describe('Inpaint on hosted engines', () => {
 		expect(mock.requests[0].form?.get('x')).toBeNull();
 	});
 
-	it('lets knockout find the subject when there is neither mask nor box, without a mask output', async () => {
+	it("lets knockout find the subject when there is neither mask nor box, and outputs knockout's matte, grown, as the mask", async () => {
 		const { output } = await runOnProviderMock(node, knockout, { items: [await item()], parameters: { ...baseParameters, boundingBox: {} } });
 		expect(output?.[0].json).toMatchObject({ mode: 'subject', providerMeta: { 'x-knockout-mode': 'auto-subject' } });
-		expect(output?.[0].binary?.mask).toBeUndefined();
+		const mask = await rawPixels(binaryBytes(output?.[0].binary?.mask));
+		expect(maskIoU(mask.data, dilate(scene.mask, scene, 8))).toBeGreaterThan(0.9);
 	});
 
 	it('says fal needs a mask or a box', async () => {

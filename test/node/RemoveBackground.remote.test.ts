@@ -62,7 +62,7 @@ describe('Remove Background node description', () => {
 		const names = falModel?.options?.map((option) => option.name) ?? [];
 		expect(names).toEqual([...names].sort((a, b) => a.localeCompare(b)));
 		expect(properties.map((property) => property.name)).toEqual(
-			expect.arrayContaining(['falOperatingResolution', 'falRefineForeground', 'falSync', 'falOutputMask', 'removebgSize', 'removebgType', 'photoroomSize']),
+			expect.arrayContaining(['falOperatingResolution', 'falSync', 'falSyncMode', 'removebgSize', 'removebgType', 'photoroomSize']),
 		);
 		const fits = properties.filter((property) => property.name === 'fitToProviderLimits');
 		expect(fits.map((property) => [property.default, property.displayOptions?.show?.engine])).toEqual([
@@ -116,8 +116,9 @@ describe('Remove Background on hosted engines', () => {
 		expect(error).toBeInstanceOf(NodeApiError);
 		expect(error).toMatchObject({
 			httpCode: '402',
-			message: 'photo-1.jpg: withoutBG: out of credits (HTTP 402): Insufficient credit',
-			description: 'Add credits to the provider account. (provider request ID: wbg-42, code: out_of_credits)',
+			message:
+				"photo-1.jpg: withoutBG: out of credits (HTTP 402): Insufficient credit (request wbg-42). Buy or top up credits in the provider's dashboard, or switch Engine to Local (no credits needed).",
+			description: '(provider request ID: wbg-42, code: out_of_credits)',
 			context: { itemIndex: 1 },
 		});
 	});
@@ -129,7 +130,11 @@ describe('Remove Background on hosted engines', () => {
 			parameters: { remoteOptions: { itemsInFlight: 1 } },
 			before: (mock) => mock.failNext(/image-without-background/, { delayMs: 0 }, faults.status(403, { detail: 'Credits expired' })),
 		});
-		expect(output?.map((item) => item.json.error ?? 'ok')).toEqual(['ok', 'photo-1.jpg: withoutBG: credits expired (HTTP 403): Credits expired', 'ok']);
+		expect(output?.map((item) => item.json.error ?? 'ok')).toEqual([
+			'ok',
+			"photo-1.jpg: withoutBG: credits expired (HTTP 403): Credits expired. The account's credits have expired; renew them in the provider's dashboard, or switch Engine to Local.",
+			'ok',
+		]);
 		expect(output?.[1].json.errorCode).toBe('credits_expired');
 		expect(output?.[1].binary?.image).toBeUndefined();
 	});
@@ -140,7 +145,7 @@ describe('Remove Background on hosted engines', () => {
 			parameters: { remoteOptions: { attempts: 1 } },
 			before: (server) => server.failNext(/image-without-background/, faults.serverError()),
 		});
-		expect(error?.message).toBe('photo-0.jpg: withoutBG: server error (HTTP 500): Internal Server Error');
+		expect(error?.message).toBe('photo-0.jpg: withoutBG: provider error (HTTP 500): Internal Server Error');
 		expect(mock.requests).toHaveLength(1);
 
 		const slow = await runNode(withoutbg, {

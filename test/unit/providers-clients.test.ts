@@ -11,6 +11,7 @@ import { alphaMatteRemotely, inpaintRemotely, removeBackgroundRemotely } from '.
 import { removebg } from '../../lib/providers/removebg';
 import type { RemoteProvider } from '../../lib/providers/types';
 import { withoutbg } from '../../lib/providers/withoutbg';
+import { dilate } from '../../lib/matte/morphology';
 import { mockContext, SENTINEL_KEY } from '../helpers/providers';
 import { makeScene, maskIoU, sceneAsJpeg, sceneAsPng } from '../helpers/scene';
 import { providerMocks } from '../mocks';
@@ -84,7 +85,7 @@ describe('withoutBG', () => {
 		[401, { detail: 'Invalid API key' }, 'withoutBG: invalid API key (HTTP 401): Invalid API key'],
 		[402, { detail: 'Insufficient credit' }, 'withoutBG: out of credits (HTTP 402): Insufficient credit'],
 		[403, { detail: 'Credits expired' }, 'withoutBG: credits expired (HTTP 403): Credits expired'],
-		[422, { detail: [{ loc: ['body', 'file'], msg: 'Field required', type: 'missing' }] }, 'withoutBG: request rejected (HTTP 422): body.file: Field required'],
+		[422, { detail: [{ loc: ['body', 'file'], msg: 'Field required', type: 'missing' }] }, 'withoutBG: invalid request (HTTP 422): body.file: Field required'],
 	])('maps HTTP %i to a plain message', async (status, body, message) => {
 		await withMock(withoutbg, async (mock) => {
 			mock.failNext(/alpha-channel/, faults.status(status, body));
@@ -163,10 +164,10 @@ describe('knockout', () => {
 			const auto = await inpaintRemotely(knockout, jpeg, { dilation: 8 }, context);
 			expect([fromMask, fromBox, auto].map((result) => result.meta['x-knockout-mode'])).toEqual(['mask', 'bbox', 'auto-subject']);
 			expect([fromMask, fromBox, auto].map((result) => result.mode)).toEqual(['mask', 'bbox', 'subject']);
-			// The region as filled: the box grown by 8 px here too; unknown when knockout picked the subject.
-			expect(fromBox.holes?.[(20 + 20) * 320 + 10 - 8]).toBe(255);
-			expect(fromBox.holes?.[(20 + 20) * 320 + 10 - 10]).toBe(0);
-			expect(auto.holes).toBeUndefined();
+			// The region as filled: the box grown by 8 px here too; knockout's own matte, grown, for the subject.
+			expect(fromBox.holes[(20 + 20) * 320 + 10 - 8]).toBe(255);
+			expect(fromBox.holes[(20 + 20) * 320 + 10 - 10]).toBe(0);
+			expect(maskIoU(auto.holes, dilate(scene.mask, { width: 320, height: 200 }, 8))).toBeGreaterThan(0.9);
 			expect(fromMask.meta['x-knockout-model']).toBe('big-lama');
 			const [maskForm, boxForm] = mock.requests.map((request) => request.form);
 			expect(formText(maskForm, 'dilation')).toBe('12');
@@ -196,7 +197,8 @@ describe('knockout', () => {
 		await withMock(knockout, async (mock) => {
 			mock.failNext(/inpaint/, faults.status(422, { error: { code: 'no_subject_detected', message: 'No subject detected. Send mask or bbox.' }, request_id: 'req_77' }));
 			await expect(inpaintRemotely(knockout, jpeg, { dilation: 8 }, mockContext(knockout, mock))).rejects.toMatchObject({
-				message: 'knockout: request rejected (HTTP 422): No subject detected. Send mask or bbox.',
+				message: 'knockout: no subject detected (HTTP 422): No subject detected. Send mask or bbox. (request req_77)',
+				code: 'no_subject_detected',
 				providerCode: 'no_subject_detected',
 				requestId: 'req_77',
 			});
@@ -217,7 +219,7 @@ describe('fal.ai', () => {
 	it('runs the queue protocol: submit, poll with backoff until COMPLETED, fetch the result and the files', async () => {
 		await withMock(fal, async (mock) => {
 			const context = mockContext(fal, mock);
-			const cutout = await removeBackgroundRemotely(fal, jpeg, context, { providerOptions: { outputMask: true, model: 'Portrait' } });
+			const cutout = await removeBackgroundRemotely(fal, jpeg, context, { includeMask: true, providerOptions: { model: 'Portrait' } });
 			expect(mock.requests.map((request) => `${request.method} ${request.path}`)).toEqual([
 				'POST /fal-ai/birefnet/v2',
 				'GET /fal-ai/birefnet/requests/req-1/status',
@@ -234,6 +236,7 @@ describe('fal.ai', () => {
 				output_mask: true,
 				refine_foreground: true,
 				output_format: 'png',
+				sync_mode: false,
 			});
 			expect(String(input.image_url)).toMatch(/^data:image\/jpeg;base64,\/9j\//);
 			// The file host gets no key.
@@ -285,7 +288,7 @@ describe('fal.ai', () => {
 			mock.fal.neverComplete = true;
 			const error = await alphaMatteRemotely(fal, jpeg, mockContext(fal, mock), { providerOptions: { jobTimeoutSeconds: 30 } }).catch((caught) => caught);
 			expect(error).toBeInstanceOf(ProviderError);
-			expect(error.message).toBe('fal.ai: timed out: request req-1 was still IN_PROGRESS after 30 s and was cancelled');
+			expect(error.message).toBe('fal.ai: timed out: the job was still IN_PROGRESS after 30 s and was cancelled (request req-1)');
 			expect(mock.fal.cancelled).toEqual(['req-1']);
 		} finally {
 			await mock.stop();
@@ -309,6 +312,20 @@ describe('fal.ai', () => {
 			await expect(alphaMatteRemotely(fal, jpeg, mockContext(fal, mock, { maxDownloadBytes: 100 }))).rejects.toThrow(
 				/fal\.ai: unexpected response: http:\/\/127\.0\.0\.1:\d+\/files\/req-1\/mask\.png sent more than 100 bytes/,
 			);
+		});
+	});
+
+	it('caps inline results (data: URIs and file_data) as downloads are capped, before decoding them', async () => {
+		await withMock(fal, async (mock) => {
+			const context = mockContext(fal, mock, { maxDownloadBytes: 100 });
+			await expect(alphaMatteRemotely(fal, jpeg, context, { providerOptions: { syncMode: true } })).rejects.toThrow(
+				'fal.ai: unexpected response: the mask (data: URI) is more than 100 bytes, the limit for a result file',
+			);
+			(mock as MockProviderServer & { fal: { inlineFileData: boolean } }).fal.inlineFileData = true;
+			await expect(alphaMatteRemotely(fal, jpeg, context)).rejects.toThrow(
+				'fal.ai: unexpected response: the mask (file_data) is more than 100 bytes, the limit for a result file',
+			);
+			expect(mock.requestsTo(/^\/files\//)).toEqual([]);
 		});
 	});
 
@@ -376,7 +393,7 @@ describe('faults', () => {
 		await withMock(withoutbg, async (mock) => {
 			mock.failNext(/alpha-channel/, faults.htmlError(), faults.htmlError());
 			await expect(alphaMatteRemotely(withoutbg, jpeg, mockContext(withoutbg, mock, { retry: { attempts: 2 } }))).rejects.toThrow(
-				'withoutBG: server error (HTTP 502): an HTML error page ("502 Bad Gateway")',
+				'withoutBG: provider error (HTTP 502): an HTML error page ("502 Bad Gateway")',
 			);
 			expect(mock.requests).toHaveLength(2);
 		});

@@ -48,8 +48,11 @@ describe('status meanings', () => {
 		expect(statusMeaning(403, withoutbg.statusMeanings)).toBe('credits_expired');
 		expect(statusMeaning(403, removebg.statusMeanings)).toBe('invalid_key');
 		expect(statusMeaning(429)).toBe('rate_limited');
-		expect(statusMeaning(503)).toBe('server_error');
-		expect(statusMeaning(422)).toBe('rejected');
+		expect(statusMeaning(503)).toBe('provider_error');
+		expect(statusMeaning(400)).toBe('rejected');
+		expect(statusMeaning(413)).toBe('too_many_bytes');
+		expect(statusMeaning(415)).toBe('unsupported_format');
+		expect(statusMeaning(422)).toBe('invalid_option');
 	});
 
 	it('builds one readable message with status, provider words, code, request id and a hint', () => {
@@ -60,8 +63,11 @@ describe('status meanings', () => {
 			noRedaction,
 		);
 		expect(error).toBeInstanceOf(ProviderError);
-		expect(error.message).toBe('withoutBG: credits expired (HTTP 403): Credits expired on 2026-09-05');
+		expect(error.message).toBe(
+			"withoutBG: credits expired (HTTP 403): Credits expired on 2026-09-05 (request abc-123). The account's credits have expired; renew them in the provider's dashboard, or switch Engine to Local.",
+		);
 		expect(error).toMatchObject({ status: 403, code: 'credits_expired', requestId: 'abc-123', provider: 'withoutBG' });
-		expect(error.hint).toMatch(/renew/);
+		// Said in the message, so not again as the description's hint.
+		expect(error.hint).toBeUndefined();
 	});
 });
