@@ -18,7 +18,15 @@ export interface Rgb {
 	b: number;
 }
 
-export interface EncodeOptions {
+/** How hard the PNG encoder works: time against file size (figures in the README's performance section). */
+export type PngEffort = 'fast' | 'balanced' | 'small';
+
+export interface PngEncodeOptions {
+	/** Default 'balanced'. */
+	pngEffort?: PngEffort;
+}
+
+export interface EncodeOptions extends PngEncodeOptions {
 	/** 1–100, for JPEG, WebP and AVIF; PNG and GIF ignore it. Unset uses sharp's default for the format. */
 	quality?: number;
 }
@@ -41,10 +49,16 @@ const FILE_TYPES: Readonly<Record<CutoutOutputFormat, Omit<EncodedImage, 'data'>
 
 /**
  * Measured on 12 MP photographic RGBA cutouts (zlib-ng, 2 cores): adaptive row filtering makes the file
- * 35–56% smaller than sharp's unfiltered default for +0.4–0.55 s, small next to inference and worth it for
- * what n8n stores and sends on. Level 4 is within 0.1–4% of level 6's size in 6–23% less time.
+ * 35–56% smaller than sharp's unfiltered default for +0.4–0.55 s, worth it for what n8n stores and sends
+ * on, so it is the default. Level 4 is within 0.1–4% of level 6's size in 6–23% less time. On 17 photos
+ * (bench/png-effort.ts), 'fast' (no filters) gives files 1.44× as large in 0.43× the time; 'small' (level 9)
+ * files 4% smaller in 5× the time.
  */
-const PNG_OPTIONS: sharp.PngOptions = { compressionLevel: 4, adaptiveFiltering: true };
+const PNG_EFFORTS: Readonly<Record<PngEffort, sharp.PngOptions>> = {
+	fast: { compressionLevel: 2, adaptiveFiltering: false },
+	balanced: { compressionLevel: 4, adaptiveFiltering: true },
+	small: { compressionLevel: 9, adaptiveFiltering: true },
+};
 /** sharp's default effort 4 takes ~11 s on 12 MP RGBA; 3 takes ~2.5 s for a file ~9% larger. */
 const AVIF_EFFORT = 3;
 /** sharp's default effort 7 takes ~7 s on 12 MP RGBA; 3 takes ~1.9 s for a file ~20% larger. */
@@ -90,17 +104,19 @@ export async function encodeMask(
 	width: number,
 	height: number,
 	format: MaskOutputFormat = 'png',
+	options: PngEncodeOptions = {},
 ): Promise<EncodedImage> {
 	assertRaw(gray, width, height, 1, 'greyscale');
 	assertOneOf(format, MASK_OUTPUT_FORMATS, 'mask format');
 	const raw = { width, height, channels: 1 } as const;
+	const png = pngOptions(options.pngEffort);
 	switch (format) {
 		case 'png':
 			// Without 'b-w' sharp writes a one-channel raw input as RGB.
-			return finish(sharp(gray, { raw }).toColourspace('b-w').png(PNG_OPTIONS), 'png');
+			return finish(sharp(gray, { raw }).toColourspace('b-w').png(png), 'png');
 		case 'png16':
 			// 'grey16' alone keeps the 8-bit values (255 → 255 of 65535), so widen them first: 255 → 65535.
-			return finish(sharp(widenTo16Bit(gray), { raw }).toColourspace('grey16').png(PNG_OPTIONS), 'png');
+			return finish(sharp(widenTo16Bit(gray), { raw }).toColourspace('grey16').png(png), 'png');
 		case 'webp':
 			assertWebpSize(width, height);
 			return finish(sharp(gray, { raw }).toColourspace('b-w').webp({ lossless: true }), 'webp');
@@ -159,7 +175,7 @@ async function encode(
 	const quality = assertQuality(options.quality);
 	switch (format) {
 		case 'png':
-			return finish(image.png(PNG_OPTIONS), format);
+			return finish(image.png(pngOptions(options.pngEffort)), format);
 		case 'webp':
 			assertWebpSize(width, height);
 			return finish(image.webp({ quality }), format);
@@ -170,6 +186,11 @@ async function encode(
 		case 'jpeg':
 			return finish(image.jpeg({ quality }), format);
 	}
+}
+
+function pngOptions(effort: PngEffort = 'balanced'): sharp.PngOptions {
+	assertOneOf(effort, Object.keys(PNG_EFFORTS) as PngEffort[], 'PNG effort');
+	return PNG_EFFORTS[effort];
 }
 
 async function finish(image: sharp.Sharp, format: CutoutOutputFormat): Promise<EncodedImage> {

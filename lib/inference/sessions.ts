@@ -13,9 +13,14 @@ export type InferenceSession = ort.InferenceSession;
 const sessions = new Map<string, Promise<InferenceSession>>();
 
 export function getSession(key: string, loadWeights: () => Promise<ModelWeights>): Promise<InferenceSession> {
+	return sharedSession(key, async () => openSession(key, await loadWeights()));
+}
+
+/** getSession for callers that open the session themselves (see optimizedGraphCache.ts). */
+export function sharedSession(key: string, open: () => Promise<InferenceSession>): Promise<InferenceSession> {
 	let session = sessions.get(key);
 	if (!session) {
-		session = loadWeights().then((weights) => createSession(key, weights));
+		session = open();
 		sessions.set(key, session);
 		session.catch(() => sessions.delete(key));
 	}
@@ -42,7 +47,23 @@ export function sessionOptions(env: NodeJS.ProcessEnv = process.env): ort.Infere
 	};
 }
 
-async function createSession(key: string, weights: ModelWeights): Promise<InferenceSession> {
+/** The ONNX Runtime this process runs: an optimised graph saved by one version is not for another. */
+export const ORT_VERSION: string = ort.env.versions.common;
+
+/**
+ * Lets ONNX Runtime optimise a graph up to `level` and save the result to `path`; the session is only a
+ * means to that end and is released at once.
+ */
+export async function writeOptimizedGraph(
+	graph: Uint8Array,
+	path: string,
+	level: ort.InferenceSession.SessionOptions['graphOptimizationLevel'],
+): Promise<void> {
+	const session = await ort.InferenceSession.create(graph, { ...sessionOptions(), graphOptimizationLevel: level, optimizedModelFilePath: path });
+	await session.release();
+}
+
+export async function openSession(key: string, weights: ModelWeights): Promise<InferenceSession> {
 	try {
 		return 'path' in weights
 			? await ort.InferenceSession.create(weights.path, sessionOptions())

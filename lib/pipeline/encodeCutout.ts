@@ -1,4 +1,4 @@
-import { encodeMask, encodeRgb, encodeRgba, type CutoutOutputFormat, type EncodedImage, type Rgb } from '../image/encode';
+import { encodeMask, encodeRgb, encodeRgba, type CutoutOutputFormat, type EncodedImage, type PngEffort, type Rgb } from '../image/encode';
 import { cropInterleaved, flattenOnto, toRgba } from '../matte/composite';
 import { type Box, foregroundFraction, padBox, subjectBox } from '../matte/stats';
 
@@ -8,6 +8,8 @@ export interface CutoutEncodeOptions {
 	/** Solid background instead of transparency; JPEG always flattens (default white). */
 	background?: Rgb;
 	quality?: number;
+	/** For the PNG cutout and the mask; default 'balanced'. */
+	pngEffort?: PngEffort;
 	includeMask?: boolean;
 	/** Crop image and mask to the subject plus this many pixels; undefined keeps the full frame. */
 	cropMargin?: number;
@@ -41,11 +43,12 @@ export async function encodeCutout(
 	const format = options.format ?? 'png';
 	const flatten = options.background !== undefined || format === 'jpeg';
 	// The two encodes run in libvips' thread pool side by side.
+	const encoding = { quality: options.quality, pngEffort: options.pngEffort };
 	const [image, mask] = await Promise.all([
 		flatten
-			? encodeRgb(flattenOnto(colour, alpha, options.background ?? WHITE), frame.width, frame.height, format, { quality: options.quality })
-			: encodeRgba(toRgba(colour, alpha), frame.width, frame.height, format, { quality: options.quality }),
-		options.includeMask === false ? undefined : encodeMask(alpha, frame.width, frame.height),
+			? encodeRgb(flattenOnto(colour, alpha, options.background ?? WHITE), frame.width, frame.height, format, encoding)
+			: encodeRgba(toRgba(colour, alpha), frame.width, frame.height, format, encoding),
+		options.includeMask === false ? undefined : encodeMask(alpha, frame.width, frame.height, 'png', encoding),
 	]);
 	return { image, mask, crop, foregroundFraction: foregroundFraction(matte), subjectBox: box };
 }

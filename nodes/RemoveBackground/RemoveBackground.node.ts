@@ -7,7 +7,7 @@ import {
 	NodeConnectionTypes,
 } from 'n8n-workflow';
 
-import { type CutoutOutputFormat, parseColour } from '../../lib/image/encode';
+import { type CutoutOutputFormat, type PngEffort, parseColour } from '../../lib/image/encode';
 import { loadSegmentationModel } from '../../lib/models/segmentationModels';
 import { type CutoutEncodeOptions, type EncodedCutout, encodeCutout } from '../../lib/pipeline/encodeCutout';
 import { removeBackground } from '../../lib/pipeline/removeBackground';
@@ -23,7 +23,7 @@ import {
 	readSegmentationModelChoice,
 	segmentationModelProperties,
 } from '../shared/modelParameters';
-import { outputFieldOption, qualityOption } from '../shared/outputOptions';
+import { outputFieldOption, pngEffortOption, qualityOption } from '../shared/outputOptions';
 import { mapItemsOnEngine, type RemoteEngine, remoteFields } from '../shared/remoteEngine';
 import { remoteCredentials, remoteProperties } from '../shared/remoteParameters';
 
@@ -33,6 +33,7 @@ interface RemoveBackgroundNodeOptions {
 	cropToSubject?: boolean;
 	cropMargin?: number;
 	quality?: number;
+	pngEffort?: PngEffort;
 	maxMegapixels?: number;
 }
 
@@ -126,6 +127,7 @@ export class RemoveBackground implements INodeType {
 					outputFieldOption('image'),
 					outputFieldOption('mask'),
 					maxMegapixelsOption,
+					pngEffortOption,
 					qualityOption('JPEG, WebP and AVIF'),
 				],
 			},
@@ -145,6 +147,7 @@ export class RemoveBackground implements INodeType {
 				background:
 					background === 'colour' ? parseColour(this.getNodeParameter('backgroundColour', itemIndex) as string) : undefined,
 				quality: options.quality,
+				pngEffort: options.pngEffort,
 				includeMask: this.getNodeParameter('includeMask', itemIndex) as boolean,
 				cropMargin: options.cropToSubject ? (options.cropMargin ?? 16) : undefined,
 			};

@@ -111,6 +111,28 @@ describe('encodeRgba', () => {
 		const high = await encodeRgba(noisy, 64, 64, 'jpeg', { quality: 95 });
 		expect(low.data.length).toBeLessThan(high.data.length * 0.6);
 	});
+
+	it('trades PNG size for time by effort, every effort lossless', async () => {
+		// Smooth gradients with grain, like a photo: row filters pay off, so the efforts differ in size.
+		const width = 256;
+		const height = 192;
+		const photoLike = Buffer.alloc(width * height * 4);
+		for (let y = 0; y < height; y++) {
+			for (let x = 0; x < width; x++) {
+				const grain = ((x * 7919 + y * 104729) % 13) - 6;
+				photoLike.set([x + grain, y + grain, (x + y) / 2 + grain, 255 - (x % 64)], (y * width + x) * 4);
+			}
+		}
+		const sizes: Record<string, number> = {};
+		for (const pngEffort of ['fast', 'balanced', 'small'] as const) {
+			const encoded = await encodeRgba(photoLike, width, height, 'png', { pngEffort });
+			expect((await sharp(encoded.data).raw().toBuffer()).equals(photoLike)).toBe(true);
+			sizes[pngEffort] = encoded.data.length;
+		}
+		expect(sizes.fast).toBeGreaterThan(sizes.balanced * 1.2);
+		expect(sizes.small).toBeLessThanOrEqual(sizes.balanced);
+		await expectCutoutError(encodeRgba(photoLike, width, height, 'png', { pngEffort: 'max' as never }), 'invalid_option', /PNG effort "max"/);
+	});
 });
 
 describe('encodeRgb', () => {

