@@ -73,6 +73,8 @@ export function operatingResolutionProperties(models: ReadonlyArray<Pick<Catalog
 			{ name: `Model Native (${native} × ${native})`, value: 'native' },
 			...others.map((size) => ({ name: `${size} × ${size}`, value: String(size) })),
 		],
+		// The rule cannot see options built at load time; 'native' is always the first of them.
+		// eslint-disable-next-line n8n-nodes-base/node-param-default-wrong-for-options
 		default: 'native',
 		description: 'Square size the model sees (only the sizes this model accepts); the output always has the input’s full resolution',
 	}));
