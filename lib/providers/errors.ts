@@ -49,6 +49,7 @@ const PROVIDER_CODE_MEANINGS: Readonly<Record<string, ProviderErrorCode>> = {
 	insufficient_credits: 'out_of_credits',
 	rate_limit_exceeded: 'rate_limited',
 	file_too_large: 'too_many_bytes',
+	payload_too_large: 'too_many_bytes',
 	unsupported_format: 'unsupported_format',
 	unknown_format: 'unsupported_format',
 	image_load_error: 'unsupported_format',

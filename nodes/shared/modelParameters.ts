@@ -1,7 +1,7 @@
 import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import type { DecodeLimits } from '../../lib/image/decode';
-import { loadCatalog, type SegmentationContract } from '../../lib/models/catalog';
+import { type CatalogModel, loadCatalog, type SegmentationContract } from '../../lib/models/catalog';
 import type { SegmentationModelChoice } from '../../lib/models/segmentationModels';
 import type { MatteQuality, OperatingResolution } from '../../lib/pipeline/segmentImage';
 import type { OperationName } from '../../lib/providers/types';
@@ -50,6 +50,36 @@ export const inputBinaryProperty: INodeProperties = {
 const local = { show: { engine: [LOCAL_ENGINE] } };
 const custom = { show: { engine: [LOCAL_ENGINE], model: [CUSTOM] } };
 
+/**
+ * Operating Resolution offers only the square sizes the chosen model's contract accepts (catalog
+ * `input.sizes`), so no choice fails at run time: one copy of the property per distinct set of sizes, each
+ * shown for the models that have it. A custom model runs at its own Input Size, so it gets none.
+ */
+export function operatingResolutionProperties(models: ReadonlyArray<Pick<CatalogModel, 'id' | 'input'>>): INodeProperties[] {
+	const groups = new Map<string, { native: number; others: number[]; ids: string[] }>();
+	for (const { id, input } of models) {
+		const others = input.sizes.filter((size) => size !== input.size).sort((a, b) => a - b);
+		const key = [input.size, ...others].join(',');
+		const group = groups.get(key) ?? { native: input.size, others, ids: [] };
+		group.ids.push(id);
+		groups.set(key, group);
+	}
+	return [...groups.values()].map(({ native, others, ids }) => ({
+		displayName: 'Operating Resolution',
+		name: 'operatingResolution',
+		type: 'options',
+		displayOptions: { show: { engine: [LOCAL_ENGINE], model: ids } },
+		options: [
+			{ name: `Model Native (${native} × ${native})`, value: 'native' },
+			...others.map((size) => ({ name: `${size} × ${size}`, value: String(size) })),
+		],
+		// The rule cannot see options built at load time; 'native' is always the first of them.
+		// eslint-disable-next-line n8n-nodes-base/node-param-default-wrong-for-options
+		default: 'native',
+		description: 'Square size the model sees (only the sizes this model accepts); the output always has the input’s full resolution',
+	}));
+}
+
 export const segmentationModelProperties: INodeProperties[] = [
 	{
 		displayName: 'Model',
@@ -63,19 +93,7 @@ export const segmentationModelProperties: INodeProperties[] = [
 		default: defaultSegmentationModel,
 		description: 'Larger models download once on first use into the models folder (see README)',
 	},
-	{
-		displayName: 'Operating Resolution',
-		name: 'operatingResolution',
-		type: 'options',
-		displayOptions: local,
-		options: [
-			{ name: 'Model Native', value: 'native' },
-			{ name: '1024 × 1024', value: '1024' },
-			{ name: '2048 × 2048', value: '2048' },
-		],
-		default: 'native',
-		description: 'Square size the model sees; the output always has the input’s full resolution',
-	},
+	...operatingResolutionProperties(segmentationModels),
 	{
 		displayName: 'Matte Quality',
 		name: 'matteQuality',
