@@ -162,13 +162,38 @@ export async function foregroundAtSourceSize(matte: ReturnedMatte, source: Decod
  * returned there (a re-encode, a colour shift, a model that touches the whole image).
  */
 export async function inpaintAtSourceSize(result: Buffer, source: DecodedImage, holes: Buffer, provider: string): Promise<Buffer> {
-	const decoded = await decodeResult(result, provider);
-	checkAspect(decoded, source, provider);
-	const sameSize = decoded.width === source.width && decoded.height === source.height;
-	const filled = sameSize ? decoded.rgb : await resizeRgb(decoded.rgb, decoded, source);
+	const filled = await resultAtSourceSize(result, source, provider);
 	const out = Buffer.from(source.rgb);
 	for (let i = 0; i < holes.length; i++) if (holes[i] >= 128) filled.copy(out, i * 3, i * 3, i * 3 + 3);
 	return out;
+}
+
+/** A channel difference above this is a fill, not re-encoding noise (JPEG decoders differ by a few levels). */
+const CHANGED_LEVELS = 24;
+
+/**
+ * Where the provider's result differs from the input by more than re-encoding noise: the region it filled,
+ * when it reports none itself.
+ */
+export async function changedRegion(result: Buffer, source: DecodedImage, provider: string): Promise<Buffer> {
+	const filled = await resultAtSourceSize(result, source, provider);
+	const region = Buffer.alloc(source.width * source.height);
+	for (let i = 0; i < region.length; i++) {
+		for (let c = 0; c < 3; c++) {
+			if (Math.abs(filled[i * 3 + c] - source.rgb[i * 3 + c]) > CHANGED_LEVELS) {
+				region[i] = 255;
+				break;
+			}
+		}
+	}
+	return region;
+}
+
+async function resultAtSourceSize(result: Buffer, source: DecodedImage, provider: string): Promise<Buffer> {
+	const decoded = await decodeResult(result, provider);
+	checkAspect(decoded, source, provider);
+	const sameSize = decoded.width === source.width && decoded.height === source.height;
+	return sameSize ? decoded.rgb : resizeRgb(decoded.rgb, decoded, source);
 }
 
 function unusableResult(provider: string, what: string): ProviderError {

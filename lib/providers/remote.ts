@@ -2,8 +2,9 @@ import { CutoutError } from '../errors';
 import { decodeImage, type DecodedImage, type DecodeLimits } from '../image/decode';
 import { checkDilation, dilateHoles, holeFraction, type InpaintMode, maskFromBox, maskFromImage, maskFromSubject } from '../inpaint/mask';
 import type { Box } from '../matte/stats';
-import { ProviderError } from './errors';
+import { isProviderError, ProviderError } from './errors';
 import {
+	changedRegion,
 	foregroundAtSourceSize,
 	inpaintAtSourceSize,
 	matteAtSourceSize,
@@ -139,7 +140,7 @@ export async function inpaintRemotely(
 	const session = new ProviderSession(provider, context);
 	const result = await operation.run(request, session);
 	if (!result.image) throw new ProviderError({ provider: provider.displayName, code: 'bad_response', providerMessage: 'returned no image' });
-	const holes = givenHoles ?? (await subjectHoles(provider, prepared, source, dilation, session));
+	const holes = givenHoles ?? (await subjectHoles(provider, prepared, source, dilation, session, result.image));
 	const rgb = await inpaintAtSourceSize(result.image, source, holes, provider.displayName);
 	const mode: InpaintMode = target.mask ? 'mask' : target.box ? 'bbox' : 'subject';
 	return { ...outcome(provider, source, prepared, result), rgb, alpha: source.alpha ?? undefined, mode, holes };
@@ -148,13 +149,30 @@ export async function inpaintRemotely(
 /**
  * Where a provider that found the subject itself filled: the provider's own matte of the same upload (its
  * Alpha Matte endpoint, one more request), cut at 50 % and grown by the dilation, as the local engine's
- * auto-subject region is. Its result is kept only there, so the rest of the image stays the input's.
+ * auto-subject region is. A server without that endpoint (or whose matte call fails for a reason other than
+ * the key or credits) leaves the documented rule: the pixels its result changed beyond re-encoding noise.
+ * Either way its result is kept only there, so the rest of the image stays the input's.
  */
-async function subjectHoles(provider: RemoteProvider, prepared: PreparedUpload, source: DecodedImage, dilation: number, session: ProviderSession): Promise<Buffer> {
-	const operation = requireOperation(provider, 'alphaMatte');
-	const result = await operation.run({ image: prepared.image, options: {}, refineForeground: false, includeMask: true }, session);
-	const matte = await matteAtSourceSize(await readReturnedMatte(result, provider.displayName), source, provider.displayName);
-	return dilateHoles(maskFromSubject(matte), source, dilation);
+async function subjectHoles(
+	provider: RemoteProvider,
+	prepared: PreparedUpload,
+	source: DecodedImage,
+	dilation: number,
+	session: ProviderSession,
+	result: Buffer,
+): Promise<Buffer> {
+	const operation = providerOperation(provider, 'alphaMatte');
+	if (operation) {
+		try {
+			const returned = await operation.run({ image: prepared.image, options: {}, refineForeground: false, includeMask: true }, session);
+			const matte = await matteAtSourceSize(await readReturnedMatte(returned, provider.displayName), source, provider.displayName);
+			return dilateHoles(maskFromSubject(matte), source, dilation);
+		} catch (error) {
+			if (!isProviderError(error) || ['invalid_key', 'out_of_credits', 'credits_expired'].includes(error.code)) throw error;
+			session.log(`no matte to bound the fill (${error.message}); keeping the pixels the result changed`);
+		}
+	}
+	return changedRegion(result, source, provider.displayName);
 }
 
 /** Upload, call, and the returned matte at the input's size. */

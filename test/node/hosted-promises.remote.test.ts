@@ -188,6 +188,27 @@ describe('Inpaint keeps every pixel outside the region byte-identical, whatever 
 	});
 });
 
+describe('Inpaint auto-subject on a knockout server without /mask', () => {
+	it('keeps only the pixels the result changed beyond re-encoding noise, and outputs them as the mask', async () => {
+		const { output, error, mock } = await runOnProviderMock(new Inpaint(), knockout, {
+			items: [item()],
+			parameters: { binaryPropertyName: 'data', maskBinaryPropertyName: 'mask', boundingBox: {}, dilation: 8, outputFormat: 'png', options: {} },
+			before: (server) => server.failNext(/^\/mask$/, faults.status(404, { detail: 'Not Found' })),
+		});
+		expect(error).toBeUndefined();
+		expect(mock.requestsTo(/^\/mask$/)).toHaveLength(1);
+		const region = await rawPixels(binaryBytes(output?.[0].binary?.mask));
+		expect(maskIoU(region.data, scene.mask)).toBeGreaterThan(0.8);
+		const original = await rawPixels(jpeg);
+		const result = await rawPixels(binaryBytes(output?.[0].binary?.image));
+		let differing = 0;
+		for (let i = 0; i < region.data.length; i++) {
+			if (region.data[i] === 0 && !result.data.subarray(i * 3, i * 3 + 3).equals(original.data.subarray(i * 3, i * 3 + 3))) differing++;
+		}
+		expect(differing).toBe(0);
+	});
+});
+
 describe('Report Account Credits', () => {
 	const removeBackground = new RemoveBackground();
 	const parameters = { binaryPropertyName: 'data', refineForeground: true, outputFormat: 'png', background: 'transparent', includeMask: false, options: {} };
