@@ -51,8 +51,8 @@ const FILE_TYPES: Readonly<Record<CutoutOutputFormat, Omit<EncodedImage, 'data'>
  * Measured on 12 MP photographic RGBA cutouts (zlib-ng, 2 cores): adaptive row filtering makes the file
  * 35–56% smaller than sharp's unfiltered default for +0.4–0.55 s, worth it for what n8n stores and sends
  * on, so it is the default. Level 4 is within 0.1–4% of level 6's size in 6–23% less time. On 17 photos
- * (bench/png-effort.ts), 'fast' (no filters) gives files 1.44× as large in 0.43× the time; 'small' (level 9)
- * files 4% smaller in 5× the time.
+ * (bench/png-effort.ts), 'fast' (no filters) gives files 1.44× as large in 0.34–0.43× the time; 'small'
+ * (level 9) files 4% smaller in 3.5–5× the time.
  */
 const PNG_EFFORTS: Readonly<Record<PngEffort, sharp.PngOptions>> = {
 	fast: { compressionLevel: 2, adaptiveFiltering: false },

@@ -70,6 +70,18 @@ describe('Remove Background node', () => {
 		expect([alpha.width, alpha.height]).toEqual([cutout.width, cutout.height]);
 	});
 
+	it('passes PNG Effort to the encoder: fast writes the same pixels into a larger file', async () => {
+		const items = [binaryItem(await sceneAsPng(scene), 'scene.png', 'image/png')];
+		const run = async (options: object) => {
+			const [[item]] = await node.execute.call(fakeExecuteFunctions({ items, parameters: { ...baseParameters, options } }));
+			return binaryBytes(item.binary!.image);
+		};
+		const balanced = await run({});
+		const fast = await run({ pngEffort: 'fast' });
+		expect(fast.length).toBeGreaterThan(balanced.length);
+		expect((await rawPixels(fast)).data.equals((await rawPixels(balanced)).data)).toBe(true);
+	});
+
 	it('omits the mask when asked', async () => {
 		const ctx = fakeExecuteFunctions({
 			items: [binaryItem(await sceneAsPng(scene), 'scene.png', 'image/png')],
