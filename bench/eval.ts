@@ -11,9 +11,11 @@
  * Model outputs per view and the anchor's mattes are cached in bench/out/cache (bench/evalCache.ts), so a
  * re-run costs seconds. Writes bench/out/eval.csv (one row per image and method), bench/out/eval-worst.png
  * and the "eval" section of bench/RESULTS.md. Skips cleanly when ../shared/eval is absent.
- *   npm run eval [-- --no-anchor] [--ablations-on <set,set>] [--sets <set,set>] [--cached-only]
- * --cached-only scores only what is cached (images missing a view are left out and counted), for quick
- * offline comparisons while a run is filling the cache.
+ *   npm run eval [-- --no-anchor] [--ablations-on <set,set>] [--sets <set,set>] [--cached-only] [--ablations-from-cache]
+ * --cached-only scores only what is cached (images missing a view are left out and counted; the anchor is
+ * not run), for quick offline comparisons while a run is filling the cache; --ablations-from-cache does that
+ * for the ablation rows only. A method that covers under
+ * half of a set is left out of that set's rows.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -23,12 +25,12 @@ import sharp from 'sharp';
 import { type DecodedImage, decodeImage } from '../lib/image/decode';
 import { matteToImageSize, resizePlane } from '../lib/matte/resize';
 import { loadSegmentationModel, type SegmentationModel } from '../lib/models/segmentationModels';
-import { averageMattes, MARGIN_SHARE, type MatteView, PLAIN_VIEW, type RunView, viewMatteToGrid } from '../lib/pipeline/matteViews';
+import { averageMattes, MARGIN_SHARE, marginsAwayFromSubject, type MatteView, PLAIN_VIEW, type RunView, viewMatteToGrid } from '../lib/pipeline/matteViews';
 import { type MatteQuality, segmentImage } from '../lib/pipeline/segmentImage';
 import { BORDER_SET_STRIDE, borderCrop } from './borderSet';
 import { CACHE_DIR, cachedMs, cachedRenderView, fileKey, NotCached, readGrey } from './evalCache';
 import { matteScores, type MatteScores, type Plane } from './metrics';
-import { writeResultsSection } from './stats';
+import { median, writeResultsSection } from './stats';
 
 const EVAL_DIR = resolve(__dirname, '..', '..', 'shared', 'eval');
 const OUT_DIR = resolve(__dirname, 'out');
@@ -58,24 +60,33 @@ const size = 1024;
 const margin = Math.round(size * MARGIN_SHARE);
 const ALL_MARGINS = { top: margin, right: margin, bottom: margin, left: margin };
 const view = (mirror: boolean, margins = PLAIN_VIEW.margins, kernel = PLAIN_VIEW.kernel): MatteView => ({ mirror, margins, kernel });
+const BILINEAR = view(false, undefined, 'linear');
+const awayFromSubject = async (run: RunView) => marginsAwayFromSubject(await run(BILINEAR), size);
 
 /** Each change made or tried, as the matte it gives from the model's views (compare with `standard`). */
 type Size = { width: number; height: number };
 const GRID = { width: size, height: size };
 const toFull = (grid: Buffer, full: Size) => matteToImageSize(grid, GRID, full);
 const ABLATIONS: Record<string, (run: RunView, full: Size) => Promise<Buffer>> = {
-	// The matte shrunk to the image with sharp's prefiltering bilinear kernel (before), not sampled.
-	'standard, matte shrunk with prefilter': async (run, full) => resizePlane(await run(view(false)), GRID, full, 'linear'),
-	// Lanczos-3 resize into the model's square (before).
-	'standard, Lanczos input': async (run, full) => toFull(await run(view(false, undefined, 'lanczos3')), full),
-	'standard, Lanczos input, matte shrunk with prefilter (Standard before)': async (run, full) =>
-		resizePlane(await run(view(false, undefined, 'lanczos3')), GRID, full, 'linear'),
-	'image + mirror image': async (run, full) => toFull(averageMattes([await run(view(false)), await run(view(true))]), full),
-	// High before (with bilinear input): a 2.5 % margin on every side, on both views.
-	'margin all sides + its mirror': async (run, full) =>
-		toFull(averageMattes([await run(view(false, ALL_MARGINS)), await run(view(true, ALL_MARGINS))]), full),
+	// The matte shrunk to the image with sharp's prefiltering bilinear kernel (Standard before), not sampled.
+	'standard, matte shrunk with prefilter (Standard before)': async (run, full) => resizePlane(await run(view(false)), GRID, full, 'linear'),
+	// Bilinear resize into the model's square, as ISNet was trained and as the imgly pipeline does. The
+	// High candidates below were compared with it, before bilinear lost to Lanczos: read them against this row.
+	'bilinear input': async (run, full) => toFull(await run(BILINEAR), full),
+	// Two kernels: the views differ by more than the mirror, which is what averaging them gains from.
+	'high, mirror view bilinear': async (run, full) => {
+		const plain = await run(view(false));
+		return toFull(averageMattes([plain, await run(view(true, marginsAwayFromSubject(plain, size), 'linear'))]), full);
+	},
+	'bilinear: high': async (run, full) =>
+		toFull(averageMattes([await run(BILINEAR), await run(view(true, await awayFromSubject(run), 'linear'))]), full),
+	'bilinear: image + mirror image': async (run, full) => toFull(averageMattes([await run(BILINEAR), await run(view(true, undefined, 'linear'))]), full),
+	// High before: a 2.5 % margin on every side, on both views.
+	'bilinear: margin all sides + its mirror': async (run, full) =>
+		toFull(averageMattes([await run(view(false, ALL_MARGINS, 'linear')), await run(view(true, ALL_MARGINS, 'linear'))]), full),
 	// High with the margin on every side of the mirrored view, also where the subject touches the border.
-	'image + mirror with margin all sides': async (run, full) => toFull(averageMattes([await run(view(false)), await run(view(true, ALL_MARGINS))]), full),
+	'bilinear: image + mirror with margin all sides': async (run, full) =>
+		toFull(averageMattes([await run(BILINEAR), await run(view(true, ALL_MARGINS, 'linear'))]), full),
 };
 
 async function readPlane(source: string | Buffer): Promise<Plane> {
@@ -140,7 +151,8 @@ function summary(rows: Row[], methods: string[]): string {
 		const label = CHOOSING_SETS.includes(set) ? `${set} (chooses)` : `${set} (confirms)`;
 		for (const method of methods) {
 			const list = rows.filter((r) => r.set === set && r.method === method);
-			if (list.length === 0) continue;
+			// A method run on under half the set (the anchor's cache not filled yet) says little about it.
+			if (list.length < base.length / 2) continue;
 			const baseOf = (r: Row) => base.find((b) => b.name === r.name)!;
 			// Deltas over the same images: the anchor or an ablation may cover fewer than standard.
 			const sameBase = base.filter((b) => list.some((r) => r.name === b.name));
@@ -192,6 +204,24 @@ async function contactSheet(cases: Case[], mattes: Map<Case, Plane[]>, path: str
 		.toFile(path);
 }
 
+const TIMED_IMAGES = 4;
+
+/** Median over images of High's time / Standard's, each call uncached and timed right after the other. */
+async function highOverStandardTime(model: SegmentationModel, timed: Case[]): Promise<number> {
+	const ratios: number[] = [];
+	for (const item of timed) {
+		const decoded = await decodeImage(readFileSync(item.imagePath), LIMITS);
+		const ms: Record<MatteQuality, number> = { standard: 0, high: 0 };
+		for (const quality of ['standard', 'high', 'standard', 'high'] as MatteQuality[]) {
+			const started = performance.now();
+			await segmentImage(decoded, model, { quality });
+			ms[quality] += performance.now() - started;
+		}
+		ratios.push(ms.high / ms.standard);
+	}
+	return ratios.length > 0 ? median(ratios) : Number.NaN;
+}
+
 function argument(name: string): string | undefined {
 	const at = process.argv.indexOf(name);
 	return at >= 0 ? process.argv[at + 1] : undefined;
@@ -204,6 +234,7 @@ async function main(): Promise<void> {
 	}
 	const withAnchor = !process.argv.includes('--no-anchor');
 	const cachedOnly = process.argv.includes('--cached-only');
+	const ablationsFromCache = cachedOnly || process.argv.includes('--ablations-from-cache');
 	const ablationSets = (argument('--ablations-on') ?? SET_ORDER.join(',')).split(',');
 	const onlySets = argument('--sets')?.split(',');
 	const cases = (await readCases()).filter((c) => !onlySets || onlySets.includes(c.set));
@@ -215,6 +246,7 @@ async function main(): Promise<void> {
 	// The choosing sets first (Standard, High and the anchor, then the ablations), then the confirming sets
 	// the same way: a choice is made before the sets that confirm it have run.
 	const skipped = new Set<Case>();
+	let missingAblations = 0;
 	const work = [true, false].flatMap((choosing) =>
 		(['main', 'ablations'] as const).flatMap((pass) =>
 			cases
@@ -233,7 +265,7 @@ async function main(): Promise<void> {
 		process.stderr.write(`\r${index + 1}/${work.length}`);
 	}
 	process.stderr.write('\n');
-	if (cachedOnly) process.stderr.write(`${skipped.size} images left out or without ablations: not all their views are cached\n`);
+	const leftOut = ablationsFromCache ? `${skipped.size} images left out and ${missingAblations} ablation rows missing (their views were not cached; see the images column). ` : '';
 
 	async function scoreCase(item: Case, pass: 'main' | 'ablations'): Promise<void> {
 		const decoded: DecodedImage = await decodeImage(readFileSync(item.imagePath), LIMITS);
@@ -250,10 +282,15 @@ async function main(): Promise<void> {
 		} else {
 			for (const [method, variant] of Object.entries(ABLATIONS)) {
 				const spent = new Map<string, number>();
-				const render = cachedRenderView(item.key, spent, cachedOnly);
+				const render = cachedRenderView(item.key, spent, ablationsFromCache);
 				const run: RunView = async (v) => viewMatteToGrid(await render(decoded, model, size, v), size, v);
-				const matte = await variant(run, full);
-				results.push({ method, matte, ms: [...spent.values()].reduce((a, b) => a + b, 0) });
+				try {
+					const matte = await variant(run, full);
+					results.push({ method, matte, ms: [...spent.values()].reduce((a, b) => a + b, 0) });
+				} catch (error) {
+					if (!(error instanceof NotCached) || !ablationsFromCache) throw error;
+					missingAblations++;
+				}
 			}
 		}
 		const planes = results.map(({ matte }) => ({ data: matte, ...full }));
@@ -266,7 +303,7 @@ async function main(): Promise<void> {
 	for (const r of rows) {
 		csv.push([r.set, r.name, `"${r.method}"`, r.iou.toFixed(4), r.mae.toFixed(4), r.sad.toFixed(3), r.grad.toFixed(3), r.ms.toFixed(0)].join(','));
 	}
-	writeFileSync(join(OUT_DIR, cachedOnly ? 'eval-cached.csv' : 'eval.csv'), `${csv.join('\n')}\n`);
+	writeFileSync(join(OUT_DIR, 'eval.csv'), `${csv.join('\n')}\n`);
 	const worst = rows
 		.filter((r) => r.method === 'standard')
 		.sort((a, b) => a.iou - b.iou)
@@ -274,6 +311,7 @@ async function main(): Promise<void> {
 		.map((r) => cases.find((c) => c.name === r.name && c.set === r.set)!);
 	await contactSheet(worst, mattes, join(OUT_DIR, 'eval-worst.png'));
 
+	const ratio = await highOverStandardTime(model, cases.filter((c) => c.set === 'ecssd_val').slice(0, TIMED_IMAGES));
 	const methods = ['standard', 'high', 'imgly', ...Object.keys(ABLATIONS)];
 	const report = [
 		'## Matte quality (`npm run eval`)',
@@ -288,10 +326,15 @@ async function main(): Promise<void> {
 		'',
 		summary(rows, methods),
 		'',
-		`Worst ${WORST} images by IoU (standard): ${worst.map((c) => `${c.set}/${c.name}`).join(', ')}. Contact sheet: bench/out/eval-worst.png ` +
+		Number.isFinite(ratio)
+			? `High / Standard, the whole segmentImage call timed back to back on ${TIMED_IMAGES} ecssd_val images (median of the per-image ` +
+				`ratios): ${ratio.toFixed(2)}×.`
+			: '',
+		'',
+		`${leftOut}Worst ${WORST} images by IoU (standard): ${worst.map((c) => `${c.set}/${c.name}`).join(', ')}. Contact sheet: bench/out/eval-worst.png ` +
 			'(input / ground truth / standard / high / imgly); per-image rows: bench/out/eval.csv.',
 	].join('\n');
-	if (!cachedOnly) writeResultsSection(join(__dirname, 'RESULTS.md'), 'eval', report);
+	writeResultsSection(join(__dirname, 'RESULTS.md'), 'eval', report);
 	console.log(report);
 }
 

@@ -13,6 +13,9 @@ export interface Margins {
 	left: number;
 }
 
+/** Kernel that squeezes the image into the model's square. */
+export type InputKernel = 'linear' | 'lanczos3';
+
 /**
  * Resizes RGB to size×size (not aspect-preserving, as the models were trained) and lays it out as
  * NCHW float32 normalised per the contract: (pixel * scale - mean) / std. With margins (one number for all
@@ -26,7 +29,7 @@ export async function toInputTensor(
 	size: number,
 	input: SegmentationContract['input'],
 	margin: number | Margins = 0,
-	kernel: 'linear' | 'lanczos3' = 'linear',
+	kernel: InputKernel = 'lanczos3',
 ): Promise<Float32Array> {
 	const sides = typeof margin === 'number' ? { top: margin, right: margin, bottom: margin, left: margin } : margin;
 	const innerWidth = size - sides.left - sides.right;

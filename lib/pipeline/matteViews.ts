@@ -1,8 +1,5 @@
-import type { Margins } from '../inference/segment';
+import type { InputKernel, Margins } from '../inference/segment';
 import { resizePlane } from '../matte/resize';
-
-/** Kernel that squeezes the image into the model's square. */
-export type InputKernel = 'linear' | 'lanczos3';
 
 /**
  * One way of showing the image to the model: resized into the square minus `margins` (filled by repeating
@@ -17,10 +14,10 @@ export interface MatteView {
 export const NO_MARGINS: Margins = { top: 0, right: 0, bottom: 0, left: 0 };
 
 /**
- * Bilinear, as ISNet was trained (images resized with bilinear interpolation to 1024²) and as the imgly
- * pipeline does: Lanczos' ringing around edges upscaled 2–3× is detail the model never saw in training.
+ * Lanczos-3. Bilinear, as ISNet was trained and as the imgly pipeline feeds it, was tried and lost on both
+ * choosing sets (alphamatting −0.007 mIoU, bench/RESULTS.md).
  */
-export const PLAIN_VIEW: MatteView = { mirror: false, margins: NO_MARGINS, kernel: 'linear' };
+export const PLAIN_VIEW: MatteView = { mirror: false, margins: NO_MARGINS, kernel: 'lanczos3' };
 
 /** Share of the model's square each side gets as margin in a margin view: 2.5 %, so the image fills 95 %. */
 export const MARGIN_SHARE = 0.025;

@@ -17,7 +17,7 @@ export type OperatingResolution = 'native' | number;
 export type MatteUpsampling = 'linear' | 'guided';
 
 /**
- * 'standard' runs the model once on the image (bilinear resize into the model's square). 'high' also runs
+ * 'standard' runs the model once on the image (Lanczos-3 resize into the model's square). 'high' also runs
  * it on the mirror image with a 2.5 % margin of repeated edge pixels on the sides the subject does not
  * touch, and averages the two mattes (lib/pipeline/matteViews.ts; the figures per set are in
  * bench/RESULTS.md).

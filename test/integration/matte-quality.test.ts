@@ -3,7 +3,7 @@ import type { DecodedImage } from '../../lib/image/decode';
 import { toInputTensor } from '../../lib/inference/segment';
 import { releaseSessions } from '../../lib/inference/sessions';
 import { loadSegmentationModel, type SegmentationModel } from '../../lib/models/segmentationModels';
-import { marginsAwayFromSubject, type MatteView, mirrorPlanes, touchedSides, viewMatteToGrid } from '../../lib/pipeline/matteViews';
+import { marginsAwayFromSubject, type MatteView, mirrorPlanes, PLAIN_VIEW, touchedSides, viewMatteToGrid } from '../../lib/pipeline/matteViews';
 import { type MatteQuality, renderView, segmentImage } from '../../lib/pipeline/segmentImage';
 import { makeScene, maskIoU } from '../helpers/scene';
 
@@ -54,11 +54,11 @@ describe('Matte Quality', () => {
 		// The subject cut by the bottom border: the lower 60 % of the scene.
 		const cut = { ...image, rgb: scene.rgb.subarray(0, 480 * 230 * 3), height: 230 };
 		const size = model.contract.input.size;
-		const plain = await renderView(cut, model, size, { mirror: false, margins: { top: 0, right: 0, bottom: 0, left: 0 }, kernel: 'linear' });
+		const plain = await renderView(cut, model, size, PLAIN_VIEW);
 		const margins = marginsAwayFromSubject(plain, size);
 		expect(margins.bottom).toBe(0);
 		expect(margins.top).toBeGreaterThan(0);
-		const mirrorView: MatteView = { mirror: true, margins, kernel: 'linear' };
+		const mirrorView: MatteView = { ...PLAIN_VIEW, mirror: true, margins };
 		const mirrored = await viewMatteToGrid(await renderView(cut, model, size, mirrorView), size, mirrorView);
 
 		const high = await segmentImage(cut, model, { quality: 'high' });
