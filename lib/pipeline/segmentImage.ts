@@ -2,7 +2,8 @@ import { CutoutError } from '../errors';
 import { toInputTensor, runSegmentation } from '../inference/segment';
 import { multiplyMattes } from '../matte/composite';
 import { guidedUpsample } from '../matte/guidedFilter';
-import { resizePlane } from '../matte/resize';
+import { matteToImageSize } from '../matte/resize';
+import { averageMattes, marginsAwayFromSubject, mirrorPlanes, PLAIN_VIEW, type MatteView, type RunView, viewMatteToGrid } from './matteViews';
 import type { SegmentationModel } from '../models/segmentationModels';
 import type { DecodedImage } from '../image/decode';
 
@@ -16,12 +17,10 @@ export type OperatingResolution = 'native' | number;
 export type MatteUpsampling = 'linear' | 'guided';
 
 /**
- * 'high' runs the model twice and averages: on the image shrunk to 95 % of the model's square with its
- * edge pixels repeated around it (context for subjects that touch the border), and on the mirror image of
- * that. Of eight combinations of flips, margins and crops tried on ../shared/eval with ISNet, it was the
- * best on both sets: mIoU +0.033 (alphamatting) and +0.027 (ECSSD), MAE -0.015 and -0.005, for twice the
- * inference time (a flip alone gave +0.016 and +0.020). Chosen on those sets, so the gain is optimistic
- * for other images; bench/RESULTS.md has the figures.
+ * 'standard' runs the model once on the image (Lanczos-3 resize into the model's square). 'high' also runs
+ * it on the mirror image with a 2.5 % margin of repeated edge pixels on the sides the subject does not
+ * touch, and averages the two mattes (lib/pipeline/matteViews.ts; the figures per set are in
+ * bench/RESULTS.md).
  */
 export type MatteQuality = 'standard' | 'high';
 
@@ -40,9 +39,6 @@ export interface SegmentationResult {
 	inferMs: number;
 }
 
-/** Share of the model's square each side of the image in 'high' quality: 2.5 %, so the image fills 95 %. */
-const HIGH_QUALITY_MARGIN = 0.025;
-
 export function operatingSize(model: SegmentationModel, resolution: OperatingResolution): number {
 	const { size, sizes } = model.contract.input;
 	if (resolution === 'native') return size;
@@ -57,52 +53,42 @@ export function operatingSize(model: SegmentationModel, resolution: OperatingRes
 }
 
 /** Runs the segmentation model on a decoded image and returns its matte at full resolution. */
-export async function segmentImage(image: DecodedImage, model: SegmentationModel, options: SegmentOptions = {}): Promise<SegmentationResult> {
+export async function segmentImage(
+	image: DecodedImage,
+	model: SegmentationModel,
+	options: SegmentOptions = {},
+	render: RenderView = renderView,
+): Promise<SegmentationResult> {
 	const { resolution = 'native', upsampling = 'linear', quality = 'standard' } = options;
 	if (quality !== 'standard' && quality !== 'high') {
 		throw new CutoutError('invalid_option', `Matte quality must be "standard" or "high", got "${String(quality)}"`);
 	}
 	const size = operatingSize(model, resolution);
-	const margin = quality === 'high' ? Math.round(size * HIGH_QUALITY_MARGIN) : 0;
 	const started = performance.now();
-	const tensor = await toInputTensor(image.rgb, image.width, image.height, size, model.contract.input, margin);
-	let lowResolutionMatte = await runSegmentation(model.session, model.contract, tensor, size);
-	if (quality === 'high') {
-		// The margins are equal, so mirroring the tensor is the same as mirroring the image first.
-		const mirrored = await runSegmentation(model.session, model.contract, mirrorPlanes(tensor, size, 3), size);
-		lowResolutionMatte = cropSquare(averageMattes(lowResolutionMatte, mirrorPlanes(mirrored, size, 1)), size, margin);
-	}
+	const runView: RunView = async (view) => viewMatteToGrid(await render(image, model, size, view), size, view);
+	const lowResolutionMatte = await matteForQuality(quality, size, runView);
 	const inferMs = performance.now() - started;
-	const inner = size - 2 * margin;
-	const grid = { width: inner, height: inner };
+	const grid = { width: size, height: size };
 	const upsampled =
 		upsampling === 'guided'
 			? await guidedUpsample(lowResolutionMatte, grid, image.rgb, image)
-			: await resizePlane(lowResolutionMatte, grid, image, 'linear');
+			: await matteToImageSize(lowResolutionMatte, grid, image);
 	const matte = image.alpha ? multiplyMattes(upsampled, image.alpha) : upsampled;
 	return { matte, lowResolutionMatte, grid, inferMs };
 }
 
-/** Mirrors each of `planes` size×size planes left to right. */
-export function mirrorPlanes<T extends Float32Array | Buffer>(data: T, size: number, planes: number): T {
-	const out = (Buffer.isBuffer(data) ? Buffer.allocUnsafe(data.length) : new Float32Array(data.length)) as T;
-	for (let row = 0; row < size * planes; row++) {
-		const start = row * size;
-		for (let x = 0, mirrored = start + size - 1; x < size; x++, mirrored--) out[start + x] = data[mirrored];
-	}
-	return out;
-}
+/** The model's size×size matte of one view of the image, as the model saw it (mirrored, with margins). */
+export type RenderView = (image: DecodedImage, model: SegmentationModel, size: number, view: MatteView) => Promise<Buffer>;
 
-/** The inner (size - 2·margin)² square of a size×size plane. */
-function cropSquare(plane: Buffer, size: number, margin: number): Buffer {
-	const inner = size - 2 * margin;
-	const out = Buffer.allocUnsafe(inner * inner);
-	for (let y = 0; y < inner; y++) plane.copy(out, y * inner, (y + margin) * size + margin, (y + margin) * size + margin + inner);
-	return out;
-}
+export const renderView: RenderView = async (image, model, size, view) => {
+	const tensor = await toInputTensor(image.rgb, image.width, image.height, size, model.contract.input, view.margins, view.kernel);
+	return runSegmentation(model.session, model.contract, view.mirror ? mirrorPlanes(tensor, size, 3) : tensor, size);
+};
 
-function averageMattes(a: Buffer, b: Buffer): Buffer {
-	const out = Buffer.allocUnsafe(a.length);
-	for (let i = 0; i < a.length; i++) out[i] = (a[i] + b[i] + 1) >> 1;
-	return out;
+/** The size×size matte for a quality, from the views `runView` returns (the model's, or a cache of them). */
+export async function matteForQuality(quality: MatteQuality, size: number, runView: RunView): Promise<Buffer> {
+	const plain = await runView(PLAIN_VIEW);
+	if (quality === 'standard') return plain;
+	const mirrored = await runView({ mirror: true, margins: marginsAwayFromSubject(plain, size), kernel: PLAIN_VIEW.kernel });
+	return averageMattes([plain, mirrored]);
 }

@@ -104,7 +104,8 @@ export const segmentationModelProperties: INodeProperties[] = [
 			{
 				name: 'High (2× Slower)',
 				value: 'high',
-				description: 'Runs the model twice, on the image with a margin around it and on its mirror image, and averages: fewer missed or stray parts, twice the inference time',
+				description:
+					'Runs the model twice, on the image and on its mirror image with a small margin on the sides the subject does not touch, and averages: fewer missed or stray parts, twice the inference time',
 			},
 		],
 		default: 'standard',

@@ -1,5 +1,5 @@
 import { cropInterleaved, flattenOnto, multiplyMattes, toRgba } from '../../lib/matte/composite';
-import { resizePlane } from '../../lib/matte/resize';
+import { matteToImageSize, resizePlane } from '../../lib/matte/resize';
 import { foregroundFraction, padBox, subjectBox } from '../../lib/matte/stats';
 
 describe('resizePlane', () => {
@@ -21,6 +21,35 @@ describe('resizePlane', () => {
 
 	it('refuses a plane whose length does not match its size', async () => {
 		await expect(resizePlane(Buffer.alloc(3), { width: 2, height: 2 }, { width: 4, height: 4 })).rejects.toThrow('expected 2×2');
+	});
+});
+
+describe('matteToImageSize', () => {
+	const grid = { width: 1024, height: 1024 };
+	const image = { width: 400, height: 300 };
+	// A slanted branch 1 model pixel wide, fully opaque: under one image pixel once shrunk 2.56×.
+	const matte = Buffer.alloc(1024 * 1024);
+	for (let y = 0; y < 1024; y++) matte.fill(255, y * 1024 + 300 + (y >> 2), y * 1024 + 301 + (y >> 2));
+	const opaque = (plane: Buffer) => plane.filter((v) => v >= 128).length;
+
+	it('keeps more of a thin part at one half or above when shrinking than a prefiltering kernel does', async () => {
+		const sampled = opaque(await matteToImageSize(matte, grid, image));
+		const prefiltered = opaque(await resizePlane(matte, grid, image, 'linear'));
+		expect(prefiltered).toBe(0);
+		expect(sampled).toBeGreaterThan(image.height / 4);
+	});
+
+	it('samples centre-aligned and bilinearly', async () => {
+		const out = await matteToImageSize(Buffer.from([0, 100, 200, 40]), { width: 2, height: 2 }, { width: 1, height: 1 });
+		expect([...out]).toEqual([85]); // the mean of the four, at the centre
+		const halved = await matteToImageSize(Buffer.from([0, 0, 255, 255, 0, 0, 255, 255]), { width: 4, height: 2 }, { width: 2, height: 1 });
+		expect([...halved]).toEqual([0, 255]);
+	});
+
+	it('enlarges with sharp, as resizePlane does', async () => {
+		const plane = Buffer.from([0, 255, 255, 0]);
+		const to = { width: 64, height: 48 };
+		expect(await matteToImageSize(plane, { width: 2, height: 2 }, to)).toEqual(await resizePlane(plane, { width: 2, height: 2 }, to));
 	});
 });
 
