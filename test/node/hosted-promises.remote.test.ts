@@ -81,7 +81,7 @@ describe("fal's inline results", () => {
 			before: (server) =>
 				server.failNext(/^\/sync\//, faults.status(200, { image: { url: `data:image/png;base64,${Buffer.from('<html>nope</html>').toString('base64')}` } })),
 		});
-		expect(refused?.[0].json).toMatchObject({ errorCode: 'bad_response', error: 'fal.ai: unexpected response: the cutout (data: URI) is not an image' });
+		expect(refused?.[0].json).toMatchObject({ errorCode: 'bad_response', error: 'photo.jpg: fal.ai: unexpected response: the cutout (data: URI) is not an image' });
 	});
 });
 
@@ -103,7 +103,7 @@ describe('one error vocabulary', () => {
 		expect(output?.[0].json).toMatchObject({
 			errorCode: 'no_subject_detected',
 			providerRequestId: 'req_k42',
-			error: 'knockout: no subject detected (HTTP 422): No subject detected. Send mask or bbox. (request req_k42)',
+			error: 'photo.jpg: knockout: no subject detected (HTTP 422): No subject detected. Send mask or bbox. (request req_k42)',
 		});
 		expect(output?.[1].json.error).toBeUndefined();
 		expect(mock.requestsTo(/^\/inpaint$/)).toHaveLength(2);
@@ -116,7 +116,7 @@ describe('one error vocabulary', () => {
 			before: (server) =>
 				server.failNext(/^\/inpaint$/, faults.status(500, { detail: { code: 'inpaint_failed', message: 'The fill model failed', request_id: 'req_k7' } })),
 		});
-		expect(error?.message).toBe('knockout: provider error (HTTP 500): The fill model failed (request req_k7)');
+		expect(error?.message).toBe('photo.jpg: knockout: provider error (HTTP 500): The fill model failed (request req_k7)');
 		expect(mock.requestsTo(/^\/inpaint$/)).toHaveLength(1);
 	});
 
