@@ -43,7 +43,7 @@ export class AlphaMatte implements INodeType {
 		group: ['transform'],
 		version: 1,
 		subtitle: '={{$parameter["engine"] === "local" ? $parameter["model"] : $parameter["engine"]}}',
-		description: 'Find the subject and return just its matte: an 8-bit greyscale image at the input’s full resolution',
+		description: 'Find the subject and return just its matte: an 8-bit grayscale image at the input’s full resolution',
 		defaults: { name: 'Alpha Matte' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],

@@ -82,7 +82,7 @@ export class Inpaint implements INodeType {
 					{
 						name: 'Smooth Fill (Embedded, Fast)',
 						value: 'smooth',
-						description: 'Works offline: blends the surrounding colours; best for thin strokes and small blemishes',
+						description: 'Works offline: blends the surrounding colors; best for thin strokes and small blemishes',
 					},
 					...inpaintingModels.map((model) => ({ name: model.displayName, value: model.id, description: model.description })),
 				],

@@ -7,7 +7,7 @@ import {
 	NodeConnectionTypes,
 } from 'n8n-workflow';
 
-import { type CutoutOutputFormat, parseColour } from '../../lib/image/encode';
+import { type CutoutOutputFormat, parseColor } from '../../lib/image/encode';
 import { loadSegmentationModel } from '../../lib/models/segmentationModels';
 import { type CutoutEncodeOptions, type EncodedCutout, encodeCutout } from '../../lib/pipeline/encodeCutout';
 import { removeBackground } from '../../lib/pipeline/removeBackground';
@@ -56,12 +56,12 @@ export class RemoveBackground implements INodeType {
 			...segmentationModelProperties,
 			...remoteProperties('removeBackground'),
 			{
-				displayName: 'Refine Foreground Colours',
+				displayName: 'Refine Foreground Colors',
 				name: 'refineForeground',
 				type: 'boolean',
 				default: true,
 				description:
-					'Whether to remove the old background’s colour from soft edges (hair, fur) by blur-fusion foreground estimation; hosted engines use it when their matte comes back smaller than the input',
+					'Whether to remove the old background’s color from soft edges (hair, fur) by blur-fusion foreground estimation; hosted engines use it when their matte comes back smaller than the input',
 			},
 			{
 				displayName: 'Output Format',
@@ -82,24 +82,24 @@ export class RemoveBackground implements INodeType {
 				type: 'options',
 				options: [
 					{ name: 'Transparent', value: 'transparent' },
-					{ name: 'Colour', value: 'colour' },
+					{ name: 'Color', value: 'color' },
 				],
 				default: 'transparent',
-				description: 'JPEG has no transparency and is always flattened onto the colour (white unless set)',
+				description: 'JPEG has no transparency and is always flattened onto the color (white unless set)',
 			},
 			{
-				displayName: 'Background Colour',
-				name: 'backgroundColour',
+				displayName: 'Background Color',
+				name: 'backgroundColor',
 				type: 'color',
 				default: '#ffffff',
-				displayOptions: { show: { background: ['colour'] } },
+				displayOptions: { show: { background: ['color'] } },
 			},
 			{
 				displayName: 'Include Mask',
 				name: 'includeMask',
 				type: 'boolean',
 				default: true,
-				description: 'Whether to also output the 8-bit greyscale mask (PNG) for later nodes',
+				description: 'Whether to also output the 8-bit grayscale mask (PNG) for later nodes',
 			},
 			{
 				displayName: 'Options',
@@ -143,7 +143,7 @@ export class RemoveBackground implements INodeType {
 			const encoding: CutoutEncodeOptions = {
 				format: this.getNodeParameter('outputFormat', itemIndex) as CutoutOutputFormat,
 				background:
-					background === 'colour' ? parseColour(this.getNodeParameter('backgroundColour', itemIndex) as string) : undefined,
+					background === 'color' ? parseColor(this.getNodeParameter('backgroundColor', itemIndex) as string) : undefined,
 				quality: options.quality,
 				includeMask: this.getNodeParameter('includeMask', itemIndex) as boolean,
 				cropMargin: options.cropToSubject ? (options.cropMargin ?? 16) : undefined,

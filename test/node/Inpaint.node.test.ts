@@ -49,7 +49,7 @@ async function differingOutside(item: INodeExecutionData, input: Buffer): Promis
 	return differing;
 }
 
-function meanColour(rgb: Buffer, select: (i: number) => boolean): number[] {
+function meanColor(rgb: Buffer, select: (i: number) => boolean): number[] {
 	const sum = [0, 0, 0];
 	let n = 0;
 	for (let i = 0; i < rgb.length / 3; i++) {
@@ -84,18 +84,18 @@ describe('Inpaint node', () => {
 
 		const out = await rawPixels(binaryBytes(item.binary!.image));
 		const used = await rawPixels(binaryBytes(item.binary!.mask));
-		// The filled region covers the object, and no longer looks like it: its colours match the background.
+		// The filled region covers the object, and no longer looks like it: its colors match the background.
 		const object = (i: number) => scene.mask[i] === 255;
 		expect(scene.mask.filter((v, i) => v === 255 && used.data[i] === 0).length).toBeLessThan(0.02 * scene.mask.filter((v) => v === 255).length);
-		// The object's colour (blue below 80; the background's is above 100) is gone from where it was.
+		// The object's color (blue below 80; the background's is above 100) is gone from where it was.
 		let objectLike = 0;
 		for (let i = 0; i < scene.mask.length; i++) if (object(i) && out.data[i * 3 + 2] < 80) objectLike++;
 		expect(objectLike).toBeLessThan(0.02 * scene.mask.filter((v) => v === 255).length);
 		const background = (i: number) => used.data[i] === 0;
-		const filledMean = meanColour(out.data, object);
-		const backgroundMean = meanColour(out.data, background);
+		const filledMean = meanColor(out.data, object);
+		const backgroundMean = meanColor(out.data, background);
 		for (let c = 0; c < 3; c++) expect(Math.abs(filledMean[c] - backgroundMean[c])).toBeLessThan(25);
-		expect(Math.abs(filledMean[2] - meanColour(scene.rgb, object)[2])).toBeGreaterThan(50);
+		expect(Math.abs(filledMean[2] - meanColor(scene.rgb, object)[2])).toBeGreaterThan(50);
 		expect(item.binary!.image).toMatchObject({ fileName: 'photo.png', mimeType: 'image/png' });
 		expect(item.binary!.mask).toMatchObject({ fileName: 'photo-mask.png', mimeType: 'image/png' });
 		expect(item.json.holeFraction).toBeGreaterThan(0.1);
