@@ -30,8 +30,6 @@ import { remoteCredentials, remoteProperties } from '../shared/remoteParameters'
 interface RemoveBackgroundNodeOptions {
 	imageField?: string;
 	maskField?: string;
-	cropToSubject?: boolean;
-	cropMargin?: number;
 	quality?: number;
 	maxMegapixels?: number;
 }
@@ -40,13 +38,12 @@ export class RemoveBackground implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Remove Background',
 		name: 'removeBackground',
-		icon: 'file:removeBackground.svg',
+		icon: { light: 'file:removeBackground.svg', dark: 'file:removeBackground.dark.svg' },
 		group: ['transform'],
-		version: 1,
+		version: [1],
 		subtitle: '={{$parameter["engine"] === "local" ? $parameter["model"] : $parameter["engine"]}}',
 		description: 'Cut the subject out of an image: a transparent cutout and its mask, at full resolution',
 		defaults: { name: 'Remove Background' },
-		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: remoteCredentials('removeBackground'),
@@ -102,31 +99,32 @@ export class RemoveBackground implements INodeType {
 				description: 'Whether to also output the 8-bit grayscale mask (PNG) for later nodes',
 			},
 			{
+				displayName: 'Crop to Subject',
+				name: 'cropToSubject',
+				type: 'boolean',
+				default: false,
+				description: 'Whether to crop the cutout and mask to the subject’s bounding box plus a margin',
+			},
+			{
+				displayName: 'Crop Margin (Px)',
+				name: 'cropMargin',
+				type: 'number',
+				typeOptions: { minValue: 0 },
+				default: 16,
+				displayOptions: { show: { cropToSubject: [true] } },
+				description: 'Space kept around the subject’s bounding box, on each side',
+			},
+			{
 				displayName: 'Options',
 				name: 'options',
 				type: 'collection',
 				placeholder: 'Add option',
 				default: {},
 				options: [
-					{
-						displayName: 'Crop Margin (Px)',
-						name: 'cropMargin',
-						type: 'number',
-						typeOptions: { minValue: 0 },
-						default: 16,
-						displayOptions: { show: { cropToSubject: [true] } },
-					},
-					{
-						displayName: 'Crop to Subject',
-						name: 'cropToSubject',
-						type: 'boolean',
-						default: false,
-						description: 'Whether to crop the cutout and mask to the subject’s bounding box plus a margin',
-					},
 					outputFieldOption('image'),
 					outputFieldOption('mask'),
 					maxMegapixelsOption,
-					qualityOption('JPEG, WebP and AVIF'),
+					qualityOption(['avif', 'jpeg', 'webp']),
 				],
 			},
 		],
@@ -146,7 +144,9 @@ export class RemoveBackground implements INodeType {
 					background === 'color' ? parseColor(this.getNodeParameter('backgroundColor', itemIndex) as string) : undefined,
 				quality: options.quality,
 				includeMask: this.getNodeParameter('includeMask', itemIndex) as boolean,
-				cropMargin: options.cropToSubject ? (options.cropMargin ?? 16) : undefined,
+				cropMargin: (this.getNodeParameter('cropToSubject', itemIndex, false) as boolean)
+					? (this.getNodeParameter('cropMargin', itemIndex, 16) as number)
+					: undefined,
 			};
 
 			const result = remote

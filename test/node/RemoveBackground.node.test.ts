@@ -52,7 +52,9 @@ describe('Remove Background node', () => {
 				outputFormat: 'jpeg',
 				background: 'color',
 				backgroundColor: '#0000ff',
-				options: { imageField: 'cutout', maskField: 'alpha', cropToSubject: true, cropMargin: 4 },
+				cropToSubject: true,
+				cropMargin: 4,
+				options: { imageField: 'cutout', maskField: 'alpha' },
 			},
 		});
 		const [[item]] = await node.execute.call(ctx);
