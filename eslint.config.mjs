@@ -18,4 +18,12 @@ export default [
 			'@n8n/community-nodes/require-node-api-error': 'off',
 		},
 	},
+	{
+		files: ['nodes/**/*.node.ts'],
+		rules: {
+			// Not tools on purpose (README, "AI agents"): an agent's tool call carries no binary input, and these nodes
+			// only work on an item's image binary.
+			'@n8n/community-nodes/node-usable-as-tool': 'off',
+		},
+	},
 ];

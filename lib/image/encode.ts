@@ -123,7 +123,7 @@ export async function encodeMask(
 	}
 }
 
-const NAMED_COLOURS: Readonly<Record<string, Rgb>> = {
+const NAMED_COLORS: Readonly<Record<string, Rgb>> = {
 	white: { r: 255, g: 255, b: 255 },
 	black: { r: 0, g: 0, b: 0 },
 	grey: { r: 128, g: 128, b: 128 },
@@ -138,12 +138,12 @@ const NAMED_COLOURS: Readonly<Record<string, Rgb>> = {
 	magenta: { r: 255, g: 0, b: 255 },
 };
 
-const COLOUR_SYNTAX = `#rgb, #rrggbb, rgb(r, g, b) or one of ${Object.keys(NAMED_COLOURS).join(', ')}`;
+const COLOR_SYNTAX = `#rgb, #rrggbb, rgb(r, g, b) or one of ${Object.keys(NAMED_COLORS).join(', ')}`;
 
-/** Parses '#rgb', '#rrggbb', 'rgb(r, g, b)' (commas or spaces, 0–255) or a CSS colour name, case-insensitively. */
-export function parseColour(text: string): Rgb {
+/** Parses '#rgb', '#rrggbb', 'rgb(r, g, b)' (commas or spaces, 0–255) or a CSS color name, case-insensitively. */
+export function parseColor(text: string): Rgb {
 	const colour = text.trim().toLowerCase();
-	const named = NAMED_COLOURS[colour];
+	const named = NAMED_COLORS[colour];
 	if (named) return { ...named };
 
 	const hex = /^#([0-9a-f]{3}|[0-9a-f]{6})$/.exec(colour)?.[1];
@@ -157,12 +157,12 @@ export function parseColour(text: string): Rgb {
 	if (components) {
 		const [r, g, b] = components.slice(1).map(Number);
 		if (Math.max(r, g, b) > 255) {
-			throw new CutoutError('invalid_option', `Invalid colour "${text}": rgb() components must be 0–255`);
+			throw new CutoutError('invalid_option', `Invalid color "${text}": rgb() components must be 0–255`);
 		}
 		return { r, g, b };
 	}
 
-	throw new CutoutError('invalid_option', `Invalid colour "${text}": use ${COLOUR_SYNTAX}`);
+	throw new CutoutError('invalid_option', `Invalid color "${text}": use ${COLOR_SYNTAX}`);
 }
 
 async function encode(
@@ -235,7 +235,7 @@ function assertRgb(colour: Rgb): Rgb {
 		if (!Number.isInteger(value) || value < 0 || value > 255) {
 			throw new CutoutError(
 				'invalid_option',
-				`Background colour ${channel} must be an integer from 0 to 255, got ${value}`,
+				`Background color ${channel} must be an integer from 0 to 255, got ${value}`,
 			);
 		}
 	}

@@ -67,6 +67,9 @@ export async function maskFromImage(encoded: Buffer, size: PlaneSize, limits: De
 export function maskFromBox(box: Box, size: PlaneSize): Buffer {
 	const { x, y, width, height } = box;
 	const whole = [x, y, width, height].every((v) => Number.isInteger(v));
+	if (whole && (width < 1 || height < 1)) {
+		throw new CutoutError('invalid_bbox', `The bounding box has no area (width ${width}, height ${height})`, 'Set its width and height in pixels.');
+	}
 	if (!whole || x < 0 || y < 0 || width < 1 || height < 1 || x + width > size.width || y + height > size.height) {
 		throw new CutoutError(
 			'invalid_bbox',

@@ -2,6 +2,7 @@ import {
 	type IDataObject,
 	type IExecuteFunctions,
 	type INodeExecutionData,
+	type INodeProperties,
 	type INodeType,
 	type INodeTypeDescription,
 	NodeConnectionTypes,
@@ -39,28 +40,31 @@ interface InpaintNodeOptions {
 
 const inpaintingModels = loadCatalog().filter((model) => model.task === 'inpainting');
 
-/** The segmentation parameters, relabelled: here they only serve auto-subject mode. */
-const subjectModelProperties = segmentationModelProperties.map((property) =>
-	property.name === 'model'
-		? {
-				...property,
-				displayName: 'Subject Model',
-				description: 'Finds the subject to erase when the item has no mask and no bounding box is set',
-			}
-		: property,
-);
+/** The segmentation parameters, relabelled and shown only when the subject is the region to fill. */
+const subjectModelProperties: INodeProperties[] = segmentationModelProperties.map((property) => ({
+	...property,
+	...(property.name === 'model' ? { displayName: 'Subject Model', description: 'Finds the subject to erase' } : {}),
+	displayOptions: { show: { ...property.displayOptions?.show, region: ['subject'] } },
+}));
+
+/** The box's edges; Width and Height start empty (0) so that no arbitrary box is filled by default. */
+const boxProperties: INodeProperties[] = [
+	{ name: 'boxX', displayName: 'Box Left (Px)', description: 'Distance from the image’s left edge', default: 0, required: false },
+	{ name: 'boxY', displayName: 'Box Top (Px)', description: 'Distance from the image’s top edge', default: 0, required: false },
+	{ name: 'boxWidth', displayName: 'Box Width (Px)', default: 0, required: true },
+	{ name: 'boxHeight', displayName: 'Box Height (Px)', default: 0, required: true },
+].map((field) => ({ ...field, type: 'number', typeOptions: { minValue: 0 }, displayOptions: { show: { region: ['box'] } } }));
 
 export class Inpaint implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Inpaint',
 		name: 'inpaint',
-		icon: 'file:inpaint.svg',
+		icon: { light: 'file:inpaint.svg', dark: 'file:inpaint.dark.svg' },
 		group: ['transform'],
-		version: 1,
+		version: [1],
 		subtitle: '={{$parameter["engine"] === "local" ? $parameter["inpaintModel"] : $parameter["engine"]}}',
 		description: 'Erase a region (a mask, a box, or the subject) and fill it with plausible background',
 		defaults: { name: 'Inpaint' },
-		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: remoteCredentials('inpaint'),
@@ -82,39 +86,37 @@ export class Inpaint implements INodeType {
 					{
 						name: 'Smooth Fill (Embedded, Fast)',
 						value: 'smooth',
-						description: 'Works offline: blends the surrounding colours; best for thin strokes and small blemishes',
+						description: 'Works offline: blends the surrounding colors; best for thin strokes and small blemishes',
 					},
 					...inpaintingModels.map((model) => ({ name: model.displayName, value: model.id, description: model.description })),
 				],
 				default: DEFAULT_INPAINT_ENGINE,
 			},
 			{
+				displayName: 'Region to Fill',
+				name: 'region',
+				type: 'options',
+				options: [
+					{
+						name: 'Mask From a Binary Field',
+						value: 'mask',
+						description: 'An image of the same size: white = fill, black = keep (e.g. the mask from Remove Background or Alpha Matte)',
+					},
+					{ name: 'Bounding Box', value: 'box', description: 'A rectangle in image pixels' },
+					{ name: 'Subject (Found Automatically)', value: 'subject', description: 'A segmentation model finds the main subject, which is erased' },
+				],
+				default: 'mask',
+			},
+			{
 				displayName: 'Mask Binary Field',
 				name: 'maskBinaryPropertyName',
 				type: 'string',
 				default: 'mask',
-				hint: 'When the item has this binary field, it is the mask: white = fill, black = keep',
+				required: true,
+				displayOptions: { show: { region: ['mask'] } },
+				hint: 'The name of the input binary field holding the mask',
 			},
-			{
-				displayName: 'Bounding Box',
-				name: 'boundingBox',
-				type: 'fixedCollection',
-				placeholder: 'Add bounding box',
-				default: {},
-				description: 'The region to fill in image pixels, used when the item has no mask; with neither, the subject is erased',
-				options: [
-					{
-						displayName: 'Box',
-						name: 'box',
-						values: [
-							{ displayName: 'X', name: 'x', type: 'number', default: 0, description: 'Left edge, in pixels' },
-							{ displayName: 'Y', name: 'y', type: 'number', default: 0, description: 'Top edge, in pixels' },
-							{ displayName: 'Width', name: 'width', type: 'number', default: 100 },
-							{ displayName: 'Height', name: 'height', type: 'number', default: 100 },
-						],
-					},
-				],
-			},
+			...boxProperties,
 			...subjectModelProperties,
 			{
 				displayName: 'Dilation (Px)',
@@ -145,21 +147,21 @@ export class Inpaint implements INodeType {
 					outputFieldOption('image'),
 					outputFieldOption('mask', 'Receives the region actually filled (after dilation)'),
 					maxMegapixelsOption,
-					qualityOption('JPEG and WebP'),
+					qualityOption(['jpeg', 'webp']),
 				],
 			},
 		],
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		return mapItemsOnEngine(this, 'inpaint', async (itemIndex, item, remote) => {
+		return mapItemsOnEngine(this, 'inpaint', async (itemIndex, _item, remote) => {
 			const field = this.getNodeParameter('binaryPropertyName', itemIndex) as string;
 			const options = this.getNodeParameter('options', itemIndex, {}) as InpaintNodeOptions;
-			const maskField = this.getNodeParameter('maskBinaryPropertyName', itemIndex, 'mask') as string;
+			const region = this.getNodeParameter('region', itemIndex) as InpaintRegion;
 			const { buffer, meta } = await readInputBinary(this, itemIndex, field);
 			const target: InpaintTarget = {
-				mask: maskField && item.binary?.[maskField] ? (await readInputBinary(this, itemIndex, maskField)).buffer : undefined,
-				box: readBoundingBox(this.getNodeParameter('boundingBox', itemIndex, {}) as IDataObject),
+				mask: region === 'mask' ? (await readInputBinary(this, itemIndex, this.getNodeParameter('maskBinaryPropertyName', itemIndex) as string)).buffer : undefined,
+				box: region === 'box' ? readBoundingBox(this, itemIndex) : undefined,
 				// Expressions may give strings; anything that is not a whole number 0–32 is refused by the core.
 				dilation: Number(this.getNodeParameter('dilation', itemIndex)),
 			};
@@ -254,9 +256,11 @@ async function inpaintViaProvider(
 	};
 }
 
-/** The fixedCollection's box, or undefined when none is set; numbers are checked by the core (invalid_bbox). */
-function readBoundingBox(parameter: IDataObject): Box | undefined {
-	const box = parameter.box as IDataObject | undefined;
-	if (!box) return undefined;
-	return { x: Number(box.x), y: Number(box.y), width: Number(box.width), height: Number(box.height) };
+type InpaintRegion = 'mask' | 'box' | 'subject';
+
+/** The box parameters; the core checks them against the image (invalid_bbox, also for a box with no area). */
+function readBoundingBox(ctx: IExecuteFunctions, itemIndex: number): Box {
+	// Expressions may give strings.
+	const [x, y, width, height] = ['boxX', 'boxY', 'boxWidth', 'boxHeight'].map((name) => Number(ctx.getNodeParameter(name, itemIndex)));
+	return { x, y, width, height };
 }

@@ -7,7 +7,7 @@ import {
 	NodeConnectionTypes,
 } from 'n8n-workflow';
 
-import { type CutoutOutputFormat, type PngEffort, parseColour } from '../../lib/image/encode';
+import { type CutoutOutputFormat, type PngEffort, parseColor } from '../../lib/image/encode';
 import { loadSegmentationModel } from '../../lib/models/segmentationModels';
 import { type CutoutEncodeOptions, type EncodedCutout, encodeCutout } from '../../lib/pipeline/encodeCutout';
 import { removeBackground } from '../../lib/pipeline/removeBackground';
@@ -30,8 +30,6 @@ import { remoteCredentials, remoteProperties } from '../shared/remoteParameters'
 interface RemoveBackgroundNodeOptions {
 	imageField?: string;
 	maskField?: string;
-	cropToSubject?: boolean;
-	cropMargin?: number;
 	quality?: number;
 	pngEffort?: PngEffort;
 	maxMegapixels?: number;
@@ -41,13 +39,12 @@ export class RemoveBackground implements INodeType {
 	description: INodeTypeDescription = {
 		displayName: 'Remove Background',
 		name: 'removeBackground',
-		icon: 'file:removeBackground.svg',
+		icon: { light: 'file:removeBackground.svg', dark: 'file:removeBackground.dark.svg' },
 		group: ['transform'],
-		version: 1,
+		version: [1],
 		subtitle: '={{$parameter["engine"] === "local" ? $parameter["model"] : $parameter["engine"]}}',
 		description: 'Cut the subject out of an image: a transparent cutout and its mask, at full resolution',
 		defaults: { name: 'Remove Background' },
-		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
 		credentials: remoteCredentials('removeBackground'),
@@ -57,12 +54,12 @@ export class RemoveBackground implements INodeType {
 			...segmentationModelProperties,
 			...remoteProperties('removeBackground'),
 			{
-				displayName: 'Refine Foreground Colours',
+				displayName: 'Refine Foreground Colors',
 				name: 'refineForeground',
 				type: 'boolean',
 				default: true,
 				description:
-					'Whether to remove the old background’s colour from soft edges (hair, fur) by blur-fusion foreground estimation; hosted engines use it when their matte comes back smaller than the input',
+					'Whether to remove the old background’s color from soft edges (hair, fur) by blur-fusion foreground estimation; hosted engines use it when their matte comes back smaller than the input',
 			},
 			{
 				displayName: 'Output Format',
@@ -83,24 +80,40 @@ export class RemoveBackground implements INodeType {
 				type: 'options',
 				options: [
 					{ name: 'Transparent', value: 'transparent' },
-					{ name: 'Colour', value: 'colour' },
+					{ name: 'Color', value: 'color' },
 				],
 				default: 'transparent',
-				description: 'JPEG has no transparency and is always flattened onto the colour (white unless set)',
+				description: 'JPEG has no transparency and is always flattened onto the color (white unless set)',
 			},
 			{
-				displayName: 'Background Colour',
-				name: 'backgroundColour',
+				displayName: 'Background Color',
+				name: 'backgroundColor',
 				type: 'color',
 				default: '#ffffff',
-				displayOptions: { show: { background: ['colour'] } },
+				displayOptions: { show: { background: ['color'] } },
 			},
 			{
 				displayName: 'Include Mask',
 				name: 'includeMask',
 				type: 'boolean',
 				default: true,
-				description: 'Whether to also output the 8-bit greyscale mask (PNG) for later nodes',
+				description: 'Whether to also output the 8-bit grayscale mask (PNG) for later nodes',
+			},
+			{
+				displayName: 'Crop to Subject',
+				name: 'cropToSubject',
+				type: 'boolean',
+				default: false,
+				description: 'Whether to crop the cutout and mask to the subject’s bounding box plus a margin',
+			},
+			{
+				displayName: 'Crop Margin (Px)',
+				name: 'cropMargin',
+				type: 'number',
+				typeOptions: { minValue: 0 },
+				default: 16,
+				displayOptions: { show: { cropToSubject: [true] } },
+				description: 'Space kept around the subject’s bounding box, on each side',
 			},
 			{
 				displayName: 'Options',
@@ -109,26 +122,11 @@ export class RemoveBackground implements INodeType {
 				placeholder: 'Add option',
 				default: {},
 				options: [
-					{
-						displayName: 'Crop Margin (Px)',
-						name: 'cropMargin',
-						type: 'number',
-						typeOptions: { minValue: 0 },
-						default: 16,
-						displayOptions: { show: { cropToSubject: [true] } },
-					},
-					{
-						displayName: 'Crop to Subject',
-						name: 'cropToSubject',
-						type: 'boolean',
-						default: false,
-						description: 'Whether to crop the cutout and mask to the subject’s bounding box plus a margin',
-					},
 					outputFieldOption('image'),
 					outputFieldOption('mask'),
 					maxMegapixelsOption,
 					pngEffortOption,
-					qualityOption('JPEG, WebP and AVIF'),
+					qualityOption(['avif', 'jpeg', 'webp']),
 				],
 			},
 		],
@@ -145,11 +143,13 @@ export class RemoveBackground implements INodeType {
 			const encoding: CutoutEncodeOptions = {
 				format: this.getNodeParameter('outputFormat', itemIndex) as CutoutOutputFormat,
 				background:
-					background === 'colour' ? parseColour(this.getNodeParameter('backgroundColour', itemIndex) as string) : undefined,
+					background === 'color' ? parseColor(this.getNodeParameter('backgroundColor', itemIndex) as string) : undefined,
 				quality: options.quality,
 				pngEffort: options.pngEffort,
 				includeMask: this.getNodeParameter('includeMask', itemIndex) as boolean,
-				cropMargin: options.cropToSubject ? (options.cropMargin ?? 16) : undefined,
+				cropMargin: (this.getNodeParameter('cropToSubject', itemIndex, false) as boolean)
+					? (this.getNodeParameter('cropMargin', itemIndex, 16) as number)
+					: undefined,
 			};
 
 			const result = remote

@@ -10,9 +10,9 @@ import { remoteEngineOptions } from './remoteParameters';
 
 const CUSTOM = 'custom';
 
-const NORMALISATIONS: Record<string, Pick<SegmentationContract['input'], 'scale' | 'mean' | 'std'>> = {
+const NORMALIZATIONS: Record<string, Pick<SegmentationContract['input'], 'scale' | 'mean' | 'std'>> = {
 	imagenet: { scale: 1 / 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
-	centred: { scale: 1, mean: [128, 128, 128], std: [256, 256, 256] },
+	centered: { scale: 1, mean: [128, 128, 128], std: [256, 256, 256] },
 	unit: { scale: 1 / 255, mean: [0, 0, 0], std: [1, 1, 1] },
 };
 
@@ -130,13 +130,13 @@ export const segmentationModelProperties: INodeProperties[] = [
 		description: 'Square input size the model expects (pixels)',
 	},
 	{
-		displayName: 'Input Normalisation',
-		name: 'customNormalisation',
+		displayName: 'Input Normalization',
+		name: 'customNormalization',
 		type: 'options',
 		displayOptions: custom,
 		options: [
 			{ name: 'ImageNet Mean/Std on 0–1 (BiRefNet, U²-Net)', value: 'imagenet' },
-			{ name: 'Centred: (Pixel − 128) / 256 (ISNet)', value: 'centred' },
+			{ name: 'Centered: (Pixel − 128) / 256 (ISNet)', value: 'centered' },
 			{ name: 'Unit: Pixel / 255', value: 'unit' },
 		],
 		default: 'imagenet',
@@ -155,7 +155,7 @@ export const segmentationModelProperties: INodeProperties[] = [
 		type: 'boolean',
 		displayOptions: custom,
 		default: false,
-		description: 'Whether to min-max normalise the prediction (rembg does this for U²-Net)',
+		description: 'Whether to min-max normalize the prediction (rembg does this for U²-Net)',
 	},
 ];
 
@@ -172,11 +172,11 @@ export function readSegmentationModelChoice(ctx: IExecuteFunctions, itemIndex: n
 	const model = ctx.getNodeParameter('model', itemIndex) as string;
 	if (model !== CUSTOM) return { id: model };
 	const size = ctx.getNodeParameter('customInputSize', itemIndex) as number;
-	const normalisation = NORMALISATIONS[ctx.getNodeParameter('customNormalisation', itemIndex) as string] ?? NORMALISATIONS.imagenet;
+	const normalization = NORMALIZATIONS[ctx.getNodeParameter('customNormalization', itemIndex) as string] ?? NORMALIZATIONS.imagenet;
 	return {
 		customPath: ctx.getNodeParameter('customModelPath', itemIndex) as string,
 		contract: {
-			input: { size, sizes: [size], ...normalisation },
+			input: { size, sizes: [size], ...normalization },
 			output: {
 				index: 0,
 				activation: (ctx.getNodeParameter('customSigmoid', itemIndex) as boolean) ? 'sigmoid' : 'none',

@@ -11,14 +11,20 @@ export function outputFieldOption(kind: 'image' | 'mask', description?: string):
 	};
 }
 
-export function qualityOption(formats: string): INodeProperties {
+const FORMAT_NAMES: Record<string, string> = { avif: 'AVIF', jpeg: 'JPEG', webp: 'WebP' };
+
+/** Quality of the lossy formats; shown only when the node's Output Format is one of them (hidden for PNG). */
+export function qualityOption(lossyFormats: string[]): INodeProperties {
+	const names = lossyFormats.map((format) => FORMAT_NAMES[format]);
 	return {
 		displayName: 'Quality',
 		name: 'quality',
 		type: 'number',
 		typeOptions: { minValue: 1, maxValue: 100 },
 		default: 90,
-		description: `Quality for ${formats} output`,
+		// A leading '/' names a top-level parameter from inside the Options collection.
+		displayOptions: { show: { '/outputFormat': lossyFormats } },
+		description: `Quality for ${names.slice(0, -1).join(', ')} and ${names[names.length - 1]} output`,
 	};
 }
 

@@ -179,7 +179,7 @@ describeE2e('queue mode: n8n main + 2 workers, Redis, PostgreSQL, shared binary 
 					viaCatalog
 						? { model: 'u2netp' }
 						: // the catalog's u2netp contract
-							{ model: 'custom', customModelPath: seededModel, customInputSize: 320, customNormalisation: 'imagenet', customSigmoid: false, customMinMax: true },
+							{ model: 'custom', customModelPath: seededModel, customInputSize: 320, customNormalization: 'imagenet', customSigmoid: false, customMinMax: true },
 				);
 			},
 		});

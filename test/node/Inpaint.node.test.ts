@@ -13,8 +13,8 @@ const baseParameters = {
 	engine: 'local',
 	binaryPropertyName: 'data',
 	inpaintModel: 'patch',
+	region: 'subject',
 	maskBinaryPropertyName: 'mask',
-	boundingBox: {},
 	model: 'u2netp',
 	operatingResolution: 'native',
 	dilation: 8,
@@ -49,7 +49,7 @@ async function differingOutside(item: INodeExecutionData, input: Buffer): Promis
 	return differing;
 }
 
-function meanColour(rgb: Buffer, select: (i: number) => boolean): number[] {
+function meanColor(rgb: Buffer, select: (i: number) => boolean): number[] {
 	const sum = [0, 0, 0];
 	let n = 0;
 	for (let i = 0; i < rgb.length / 3; i++) {
@@ -84,29 +84,29 @@ describe('Inpaint node', () => {
 
 		const out = await rawPixels(binaryBytes(item.binary!.image));
 		const used = await rawPixels(binaryBytes(item.binary!.mask));
-		// The filled region covers the object, and no longer looks like it: its colours match the background.
+		// The filled region covers the object, and no longer looks like it: its colors match the background.
 		const object = (i: number) => scene.mask[i] === 255;
 		expect(scene.mask.filter((v, i) => v === 255 && used.data[i] === 0).length).toBeLessThan(0.02 * scene.mask.filter((v) => v === 255).length);
-		// The object's colour (blue below 80; the background's is above 100) is gone from where it was.
+		// The object's color (blue below 80; the background's is above 100) is gone from where it was.
 		let objectLike = 0;
 		for (let i = 0; i < scene.mask.length; i++) if (object(i) && out.data[i * 3 + 2] < 80) objectLike++;
 		expect(objectLike).toBeLessThan(0.02 * scene.mask.filter((v) => v === 255).length);
 		const background = (i: number) => used.data[i] === 0;
-		const filledMean = meanColour(out.data, object);
-		const backgroundMean = meanColour(out.data, background);
+		const filledMean = meanColor(out.data, object);
+		const backgroundMean = meanColor(out.data, background);
 		for (let c = 0; c < 3; c++) expect(Math.abs(filledMean[c] - backgroundMean[c])).toBeLessThan(25);
-		expect(Math.abs(filledMean[2] - meanColour(scene.rgb, object)[2])).toBeGreaterThan(50);
+		expect(Math.abs(filledMean[2] - meanColor(scene.rgb, object)[2])).toBeGreaterThan(50);
 		expect(item.binary!.image).toMatchObject({ fileName: 'photo.png', mimeType: 'image/png' });
 		expect(item.binary!.mask).toMatchObject({ fileName: 'photo-mask.png', mimeType: 'image/png' });
 		expect(item.json.holeFraction).toBeGreaterThan(0.1);
 	});
 
-	it('uses the mask over the box over the subject', async () => {
+	it('fills the region chosen: the mask, or the box even when the item has a mask', async () => {
 		const maskPng = await greyPng(boxPlane(10, 10, 30, 20), WIDTH, HEIGHT);
-		const box = { box: { x: 300, y: 180, width: 40, height: 40 } };
+		const box = { boxX: 300, boxY: 180, boxWidth: 40, boxHeight: 40 };
 		const [maskAndBox, boxOnly] = [
-			await run([withMask(binaryItem(png, 'a.png', 'image/png'), maskPng)], { boundingBox: box, dilation: 0 }),
-			await run([binaryItem(png, 'b.png', 'image/png')], { boundingBox: box, dilation: 0 }),
+			await run([withMask(binaryItem(png, 'a.png', 'image/png'), maskPng)], { region: 'mask', ...box, dilation: 0 }),
+			await run([withMask(binaryItem(png, 'b.png', 'image/png'), maskPng)], { region: 'box', ...box, dilation: 0 }),
 		];
 		expect(maskAndBox[0].json).toMatchObject({ mode: 'mask', holeFraction: Number(((30 * 20) / (WIDTH * HEIGHT)).toFixed(4)) });
 		expect(maskAndBox[0].json.subjectModel).toBeUndefined();
@@ -119,7 +119,7 @@ describe('Inpaint node', () => {
 	it('dilates the region before filling, and keeps every byte outside it (JPEG input, WebP output)', async () => {
 		const jpeg = await sceneAsJpeg(scene);
 		const [item] = await run([binaryItem(jpeg, 'photo.jpg', 'image/jpeg')], {
-			boundingBox: { box: { x: 100, y: 60, width: 50, height: 40 } },
+			region: 'box', boxX: 100, boxY: 60, boxWidth: 50, boxHeight: 40,
 			dilation: 12,
 			outputFormat: 'webp',
 			options: { imageField: 'erased', maskField: 'filled' },
@@ -130,14 +130,14 @@ describe('Inpaint node', () => {
 		expect(item.binary!.erased).toMatchObject({ mimeType: 'image/webp', fileName: 'photo.webp' });
 		expect(await sharp(binaryBytes(item.binary!.erased)).metadata()).toMatchObject({ format: 'webp', width: WIDTH });
 		// PNG output, to compare bytes: the decoded JPEG's pixels are kept outside the region.
-		const [lossless] = await run([binaryItem(jpeg, 'photo.jpg', 'image/jpeg')], { boundingBox: { box: { x: 100, y: 60, width: 50, height: 40 } }, dilation: 12 });
+		const [lossless] = await run([binaryItem(jpeg, 'photo.jpg', 'image/jpeg')], { region: 'box', boxX: 100, boxY: 60, boxWidth: 50, boxHeight: 40, dilation: 12 });
 		expect(await differingOutside(lossless, jpeg)).toBe(0);
 	});
 
 	it('warns when the region covers more than half the image', async () => {
 		const [item] = await run([binaryItem(png, 'a.png', 'image/png')], {
 			inpaintModel: 'smooth',
-			boundingBox: { box: { x: 0, y: 0, width: 240, height: 200 } },
+			region: 'box', boxX: 0, boxY: 0, boxWidth: 240, boxHeight: 200,
 			dilation: 0,
 		});
 		expect(item.json.holeFraction).toBeCloseTo((240 * 200) / (WIDTH * HEIGHT), 3);
@@ -149,17 +149,19 @@ describe('Inpaint node', () => {
 	it('reports every region error with its code (Continue On Fail) and the itemIndex', async () => {
 		const item = () => binaryItem(png, 'a.png', 'image/png');
 		const outputs = await Promise.all([
-			run([withMask(item(), await greyPng(Buffer.alloc(100 * 100), 100, 100))], {}, true),
-			run([withMask(item(), await greyPng(Buffer.alloc(WIDTH * HEIGHT), WIDTH, HEIGHT))], {}, true),
-			run([item()], { boundingBox: { box: { x: 350, y: 0, width: 20, height: 10 } } }, true),
-			run([item()], { boundingBox: { box: { x: 0, y: 0, width: 20, height: 10 } }, dilation: 40 }, true),
-			run([item()], { boundingBox: { box: { x: 0, y: 0, width: 20, height: 10 } }, dilation: 2.5 }, true),
-			run([item()], { boundingBox: { box: { x: 0, y: 0, width: 20, height: 10 } }, dilation: 33 }, true),
-			run([item()], { boundingBox: { box: { x: 0, y: 0, width: 20, height: 10 } }, dilation: -1 }, true),
+			run([withMask(item(), await greyPng(Buffer.alloc(100 * 100), 100, 100))], { region: 'mask' }, true),
+			run([withMask(item(), await greyPng(Buffer.alloc(WIDTH * HEIGHT), WIDTH, HEIGHT))], { region: 'mask' }, true),
+			run([item()], { region: 'box', boxX: 0, boxY: 0, boxWidth: 0, boxHeight: 0 }, true),
+			run([item()], { region: 'box', boxX: 350, boxY: 0, boxWidth: 20, boxHeight: 10 }, true),
+			run([item()], { region: 'box', boxX: 0, boxY: 0, boxWidth: 20, boxHeight: 10, dilation: 40 }, true),
+			run([item()], { region: 'box', boxX: 0, boxY: 0, boxWidth: 20, boxHeight: 10, dilation: 2.5 }, true),
+			run([item()], { region: 'box', boxX: 0, boxY: 0, boxWidth: 20, boxHeight: 10, dilation: 33 }, true),
+			run([item()], { region: 'box', boxX: 0, boxY: 0, boxWidth: 20, boxHeight: 10, dilation: -1 }, true),
 		]);
 		expect(outputs.map(([out]) => out.json.errorCode)).toEqual([
 			'mask_size_mismatch',
 			'empty_mask',
+			'invalid_bbox',
 			'invalid_bbox',
 			'invalid_dilation',
 			'invalid_dilation',
@@ -167,13 +169,14 @@ describe('Inpaint node', () => {
 			'invalid_dilation',
 		]);
 		expect(outputs[0][0].json.error).toMatch(/100×100.*360×240/);
+		expect(outputs[2][0].json.error).toMatch(/no area/);
 		expect(outputs[0][0].binary!.data).toBeDefined();
 
 		const flat = await sharp({ create: { width: 200, height: 150, channels: 3, background: '#808080' } }).png().toBuffer();
 		const [noSubject] = await run([binaryItem(flat, 'flat.png', 'image/png')], {}, true);
 		expect(noSubject.json.errorCode).toBe('no_subject_detected');
 
-		const error = await run([item(), item()], { boundingBox: { box: { x: -5, y: 0, width: 20, height: 10 } } }).catch((e: unknown) => e);
+		const error = await run([item(), item()], { region: 'box', boxX: -5, boxY: 0, boxWidth: 20, boxHeight: 10 }).catch((e: unknown) => e);
 		expect(error).toBeInstanceOf(NodeOperationError);
 		expect((error as NodeOperationError).context.itemIndex).toBe(0);
 		expect((error as NodeOperationError).description).toMatch(/invalid_bbox/);

@@ -10,8 +10,18 @@ import { dilate } from '../../lib/matte/morphology';
 const node = new Inpaint();
 const scene = makeScene(320, 200);
 const inpaintProviders = remoteProviders.filter((provider) => provider.operations.inpaint);
-const box = { x: 110, y: 20, width: 100, height: 170 };
-const baseParameters = { binaryPropertyName: 'data', maskBinaryPropertyName: 'mask', boundingBox: { box }, dilation: 8, outputFormat: 'png', options: {} };
+const baseParameters = {
+	binaryPropertyName: 'data',
+	region: 'box',
+	maskBinaryPropertyName: 'mask',
+	boxX: 110,
+	boxY: 20,
+	boxWidth: 100,
+	boxHeight: 170,
+	dilation: 8,
+	outputFormat: 'png',
+	options: {},
+};
 
 async function item() {
 	return binaryItem(await sceneAsJpeg(scene), 'photo.jpg', 'image/jpeg', { id: 7 });
@@ -44,24 +54,24 @@ describe.each(inpaintProviders.map((provider) => [provider.displayName, provider
 describe('Inpaint on hosted engines', () => {
 	const [knockout, fal] = ['knockout', 'fal'].map((id) => remoteProviders.find((provider) => provider.id === id)!);
 
-	it("takes the item's mask binary over the box", async () => {
+	it("takes the item's mask binary when the region is the mask", async () => {
 		const input = await item();
 		const mask = await sharp(scene.mask, { raw: { width: 320, height: 200, channels: 1 } }).png().toBuffer();
 		input.binary!.mask = { data: mask.toString('base64'), mimeType: 'image/png', fileName: 'mask.png' };
-		const { output, mock } = await runOnProviderMock(node, knockout, { items: [input], parameters: baseParameters });
+		const { output, mock } = await runOnProviderMock(node, knockout, { items: [input], parameters: { ...baseParameters, region: 'mask' } });
 		expect(output?.[0].json).toMatchObject({ mode: 'mask', providerMeta: { 'x-knockout-mode': 'mask' } });
 		expect(mock.requests[0].form?.get('x')).toBeNull();
 	});
 
 	it("lets knockout find the subject when there is neither mask nor box, and outputs knockout's matte, grown, as the mask", async () => {
-		const { output } = await runOnProviderMock(node, knockout, { items: [await item()], parameters: { ...baseParameters, boundingBox: {} } });
+		const { output } = await runOnProviderMock(node, knockout, { items: [await item()], parameters: { ...baseParameters, region: 'subject' } });
 		expect(output?.[0].json).toMatchObject({ mode: 'subject', providerMeta: { 'x-knockout-mode': 'auto-subject' } });
 		const mask = await rawPixels(binaryBytes(output?.[0].binary?.mask));
 		expect(maskIoU(mask.data, dilate(scene.mask, scene, 8))).toBeGreaterThan(0.9);
 	});
 
 	it('says fal needs a mask or a box', async () => {
-		const { error, mock } = await runOnProviderMock(node, fal, { items: [await item()], parameters: { ...baseParameters, boundingBox: {} } });
+		const { error, mock } = await runOnProviderMock(node, fal, { items: [await item()], parameters: { ...baseParameters, region: 'subject' } });
 		expect(error?.message).toBe('photo.jpg: fal.ai needs a mask or a box to know what to inpaint');
 		expect(mock.requests).toHaveLength(0);
 	});

@@ -43,16 +43,18 @@ describe('Remove Background node', () => {
 		expect(output[0].binary!.mask.mimeType).toBe('image/png');
 	});
 
-	it('writes to the configured fields, flattens JPEG onto the colour and crops to the subject', async () => {
+	it('writes to the configured fields, flattens JPEG onto the color and crops to the subject', async () => {
 		const items = [binaryItem(await sceneAsPng(scene), 'scene.png', 'image/png')];
 		const ctx = fakeExecuteFunctions({
 			items,
 			parameters: {
 				...baseParameters,
 				outputFormat: 'jpeg',
-				background: 'colour',
-				backgroundColour: '#0000ff',
-				options: { imageField: 'cutout', maskField: 'alpha', cropToSubject: true, cropMargin: 4 },
+				background: 'color',
+				backgroundColor: '#0000ff',
+				cropToSubject: true,
+				cropMargin: 4,
+				options: { imageField: 'cutout', maskField: 'alpha' },
 			},
 		});
 		const [[item]] = await node.execute.call(ctx);
@@ -171,7 +173,7 @@ describe('Remove Background node', () => {
 				model: 'custom',
 				customModelPath: '/etc/passwd.onnx',
 				customInputSize: 320,
-				customNormalisation: 'imagenet',
+				customNormalization: 'imagenet',
 				customSigmoid: false,
 				customMinMax: true,
 			},

@@ -6,7 +6,7 @@ import {
 	encodeRgb,
 	encodeRgba,
 	type MaskOutputFormat,
-	parseColour,
+	parseColor,
 } from '../../lib/image/encode';
 import { CutoutError, type CutoutErrorCode } from '../../lib/errors';
 
@@ -242,7 +242,7 @@ describe('encoder input validation', () => {
 		await expectCutoutError(
 			encodeRgba(Buffer.alloc(4), 1, 1, 'jpeg', { background: { r: 0, g: 256, b: 0 } }),
 			'invalid_option',
-			/colour g must be an integer from 0 to 255, got 256/,
+			/color g must be an integer from 0 to 255, got 256/,
 		);
 	});
 
@@ -254,7 +254,7 @@ describe('encoder input validation', () => {
 	});
 });
 
-describe('parseColour', () => {
+describe('parseColor', () => {
 	it.each([
 		['#fff', { r: 255, g: 255, b: 255 }],
 		['#0a8', { r: 0, g: 170, b: 136 }],
@@ -269,12 +269,12 @@ describe('parseColour', () => {
 		['grey', { r: 128, g: 128, b: 128 }],
 		['gray', { r: 128, g: 128, b: 128 }],
 	])('parses %j', (text, rgb) => {
-		expect(parseColour(text)).toEqual(rgb);
+		expect(parseColor(text)).toEqual(rgb);
 	});
 
 	it('returns a copy, so callers cannot change the named colours', () => {
-		parseColour('white').r = 0;
-		expect(parseColour('white').r).toBe(255);
+		parseColor('white').r = 0;
+		expect(parseColor('white').r).toBe(255);
 	});
 
 	it.each([
@@ -289,20 +289,20 @@ describe('parseColour', () => {
 		'rgb(-1,0,0)',
 		'chartreuse-ish',
 	])('refuses %j, quoting it and listing the accepted forms', (text) => {
-		expect(() => parseColour(text)).toThrow(CutoutError);
+		expect(() => parseColor(text)).toThrow(CutoutError);
 		try {
-			parseColour(text);
+			parseColor(text);
 		} catch (error) {
 			expect((error as CutoutError).code).toBe('invalid_option');
 			expect((error as CutoutError).message).toBe(
-				`Invalid colour "${text}": use #rgb, #rrggbb, rgb(r, g, b) or one of white, black, grey, gray, silver, red, green, lime, blue, yellow, cyan, magenta`,
+				`Invalid color "${text}": use #rgb, #rrggbb, rgb(r, g, b) or one of white, black, grey, gray, silver, red, green, lime, blue, yellow, cyan, magenta`,
 			);
 		}
 	});
 
 	it('refuses rgb() components over 255', () => {
-		expect(() => parseColour('rgb(0, 300, 0)')).toThrow(
-			/Invalid colour "rgb\(0, 300, 0\)": rgb\(\) components must be 0–255/,
+		expect(() => parseColor('rgb(0, 300, 0)')).toThrow(
+			/Invalid color "rgb\(0, 300, 0\)": rgb\(\) components must be 0–255/,
 		);
 	});
 });
