@@ -8,6 +8,7 @@ import {
 	NodeConnectionTypes,
 } from 'n8n-workflow';
 
+import { CutoutError } from '../../lib/errors';
 import { encodeMask, encodeRgb, type EncodedImage } from '../../lib/image/encode';
 import { DEFAULT_INPAINT_ENGINE, loadInpaintEngine } from '../../lib/inpaint/engines';
 import { holeFraction, MAX_DILATION } from '../../lib/inpaint/mask';
@@ -40,20 +41,15 @@ interface InpaintNodeOptions {
 
 const inpaintingModels = loadCatalog().filter((model) => model.task === 'inpainting');
 
-/** The segmentation parameters, relabelled and shown only when the subject is the region to fill. */
+/** Which parameters each choice of Region to Fill shows; Automatic keeps the precedence mask > box > subject. */
+const REGIONS_SHOWING = { mask: ['auto', 'mask'], box: ['auto', 'box'], subject: ['auto', 'subject'] };
+
+/** The segmentation parameters, relabelled and shown only when the subject may be the region to fill. */
 const subjectModelProperties: INodeProperties[] = segmentationModelProperties.map((property) => ({
 	...property,
 	...(property.name === 'model' ? { displayName: 'Subject Model', description: 'Finds the subject to erase' } : {}),
-	displayOptions: { show: { ...property.displayOptions?.show, region: ['subject'] } },
+	displayOptions: { show: { ...property.displayOptions?.show, region: REGIONS_SHOWING.subject } },
 }));
-
-/** The box's edges; Width and Height start empty (0) so that no arbitrary box is filled by default. */
-const boxProperties: INodeProperties[] = [
-	{ name: 'boxX', displayName: 'Box Left (Px)', description: 'Distance from the image’s left edge', default: 0, required: false },
-	{ name: 'boxY', displayName: 'Box Top (Px)', description: 'Distance from the image’s top edge', default: 0, required: false },
-	{ name: 'boxWidth', displayName: 'Box Width (Px)', default: 0, required: true },
-	{ name: 'boxHeight', displayName: 'Box Height (Px)', default: 0, required: true },
-].map((field) => ({ ...field, type: 'number', typeOptions: { minValue: 0 }, displayOptions: { show: { region: ['box'] } } }));
 
 export class Inpaint implements INodeType {
 	description: INodeTypeDescription = {
@@ -98,6 +94,11 @@ export class Inpaint implements INodeType {
 				type: 'options',
 				options: [
 					{
+						name: 'Automatic (Mask, Else Box, Else Subject)',
+						value: 'auto',
+						description: "The item's mask when it has one, otherwise the bounding box when one is set, otherwise the subject",
+					},
+					{
 						name: 'Mask From a Binary Field',
 						value: 'mask',
 						description: 'An image of the same size: white = fill, black = keep (e.g. the mask from Remove Background or Alpha Matte)',
@@ -105,18 +106,38 @@ export class Inpaint implements INodeType {
 					{ name: 'Bounding Box', value: 'box', description: 'A rectangle in image pixels' },
 					{ name: 'Subject (Found Automatically)', value: 'subject', description: 'A segmentation model finds the main subject, which is erased' },
 				],
-				default: 'mask',
+				default: 'auto',
 			},
 			{
 				displayName: 'Mask Binary Field',
 				name: 'maskBinaryPropertyName',
 				type: 'string',
 				default: 'mask',
-				required: true,
-				displayOptions: { show: { region: ['mask'] } },
-				hint: 'The name of the input binary field holding the mask',
+				displayOptions: { show: { region: REGIONS_SHOWING.mask } },
+				hint: 'The input binary field holding the mask: white = fill, black = keep',
 			},
-			...boxProperties,
+			{
+				displayName: 'Bounding Box',
+				name: 'boundingBox',
+				type: 'fixedCollection',
+				placeholder: 'Add bounding box',
+				default: {},
+				displayOptions: { show: { region: REGIONS_SHOWING.box } },
+				description: 'The region to fill, in image pixels',
+				options: [
+					{
+						displayName: 'Box',
+						name: 'box',
+						// Width and Height start at 0, so an added box fills nothing until it is sized (a box with no area is invalid_bbox).
+						values: [
+							{ displayName: 'Left (Px)', name: 'x', type: 'number', typeOptions: { minValue: 0 }, default: 0, description: "Distance from the image's left edge" },
+							{ displayName: 'Top (Px)', name: 'y', type: 'number', typeOptions: { minValue: 0 }, default: 0, description: "Distance from the image's top edge" },
+							{ displayName: 'Width (Px)', name: 'width', type: 'number', typeOptions: { minValue: 0 }, default: 0 },
+							{ displayName: 'Height (Px)', name: 'height', type: 'number', typeOptions: { minValue: 0 }, default: 0 },
+						],
+					},
+				],
+			},
 			...subjectModelProperties,
 			{
 				displayName: 'Dilation (Px)',
@@ -154,14 +175,15 @@ export class Inpaint implements INodeType {
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		return mapItemsOnEngine(this, 'inpaint', async (itemIndex, _item, remote) => {
+		return mapItemsOnEngine(this, 'inpaint', async (itemIndex, item, remote) => {
 			const field = this.getNodeParameter('binaryPropertyName', itemIndex) as string;
 			const options = this.getNodeParameter('options', itemIndex, {}) as InpaintNodeOptions;
-			const region = this.getNodeParameter('region', itemIndex) as InpaintRegion;
+			// 'auto' is also what workflows saved before Region to Fill existed mean.
+			const region = this.getNodeParameter('region', itemIndex, 'auto') as InpaintRegion;
 			const { buffer, meta } = await readInputBinary(this, itemIndex, field);
 			const target: InpaintTarget = {
-				mask: region === 'mask' ? (await readInputBinary(this, itemIndex, this.getNodeParameter('maskBinaryPropertyName', itemIndex) as string)).buffer : undefined,
-				box: region === 'box' ? readBoundingBox(this, itemIndex) : undefined,
+				mask: await readMask(this, itemIndex, item, region),
+				box: REGIONS_SHOWING.box.includes(region) ? readBoundingBox(this, itemIndex, region === 'box') : undefined,
 				// Expressions may give strings; anything that is not a whole number 0–32 is refused by the core.
 				dilation: Number(this.getNodeParameter('dilation', itemIndex)),
 			};
@@ -256,11 +278,23 @@ async function inpaintViaProvider(
 	};
 }
 
-type InpaintRegion = 'mask' | 'box' | 'subject';
+type InpaintRegion = 'auto' | 'mask' | 'box' | 'subject';
 
-/** The box parameters; the core checks them against the image (invalid_bbox, also for a box with no area). */
-function readBoundingBox(ctx: IExecuteFunctions, itemIndex: number): Box {
+/** The mask: required when the region is 'mask'; with 'auto', used only when the item has that binary field. */
+async function readMask(ctx: IExecuteFunctions, itemIndex: number, item: INodeExecutionData, region: InpaintRegion): Promise<Buffer | undefined> {
+	if (!REGIONS_SHOWING.mask.includes(region)) return undefined;
+	const field = ctx.getNodeParameter('maskBinaryPropertyName', itemIndex, 'mask') as string;
+	if (region === 'auto' && !(field && item.binary?.[field])) return undefined;
+	return (await readInputBinary(ctx, itemIndex, field)).buffer;
+}
+
+/** The box parameter; the core checks it against the image (invalid_bbox, also for a box with no area). */
+function readBoundingBox(ctx: IExecuteFunctions, itemIndex: number, required: boolean): Box | undefined {
+	const box = (ctx.getNodeParameter('boundingBox', itemIndex, {}) as IDataObject).box as IDataObject | undefined;
+	if (!box) {
+		if (required) throw new CutoutError('invalid_bbox', 'Region to Fill is Bounding Box, but no box is set', 'Add a bounding box in image pixels.');
+		return undefined;
+	}
 	// Expressions may give strings.
-	const [x, y, width, height] = ['boxX', 'boxY', 'boxWidth', 'boxHeight'].map((name) => Number(ctx.getNodeParameter(name, itemIndex)));
-	return { x, y, width, height };
+	return { x: Number(box.x), y: Number(box.y), width: Number(box.width), height: Number(box.height) };
 }

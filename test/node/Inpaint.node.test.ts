@@ -103,7 +103,7 @@ describe('Inpaint node', () => {
 
 	it('fills the region chosen: the mask, or the box even when the item has a mask', async () => {
 		const maskPng = await greyPng(boxPlane(10, 10, 30, 20), WIDTH, HEIGHT);
-		const box = { boxX: 300, boxY: 180, boxWidth: 40, boxHeight: 40 };
+		const box = { boundingBox: { box: { x: 300, y: 180, width: 40, height: 40 } } };
 		const [maskAndBox, boxOnly] = [
 			await run([withMask(binaryItem(png, 'a.png', 'image/png'), maskPng)], { region: 'mask', ...box, dilation: 0 }),
 			await run([withMask(binaryItem(png, 'b.png', 'image/png'), maskPng)], { region: 'box', ...box, dilation: 0 }),
@@ -112,14 +112,29 @@ describe('Inpaint node', () => {
 		expect(maskAndBox[0].json.subjectModel).toBeUndefined();
 		expect(boxOnly[0].json).toMatchObject({ mode: 'bbox', holeFraction: Number(((40 * 40) / (WIDTH * HEIGHT)).toFixed(4)) });
 		for (const [item] of [maskAndBox, boxOnly]) expect(await differingOutside(item, png)).toBe(0);
-		// The mask that was used replaced the input mask binary; the input image binary is kept.
 		expect(maskAndBox[0].binary!.data).toBeDefined();
+	});
+
+	it('Automatic (the default, also for workflows saved without Region to Fill): the mask, else the box, else the subject', async () => {
+		const maskPng = await greyPng(boxPlane(10, 10, 30, 20), WIDTH, HEIGHT);
+		const box = { boundingBox: { box: { x: 300, y: 180, width: 40, height: 40 } } };
+		const { region: _region, ...withoutRegion } = baseParameters;
+		const auto = (items: INodeExecutionData[], parameters: Record<string, unknown>) =>
+			new Inpaint().execute.call(fakeExecuteFunctions({ items, parameters: { ...withoutRegion, ...parameters } })).then(([output]) => output);
+		const [maskWins] = await auto([withMask(binaryItem(png, 'a.png', 'image/png'), maskPng)], { ...box, dilation: 0 });
+		const [boxWhenNoMask] = await auto([binaryItem(png, 'b.png', 'image/png')], { ...box, dilation: 0 });
+		const [subjectWhenNeither] = await auto([binaryItem(png, 'c.png', 'image/png')], { boundingBox: {} });
+		expect(maskWins.json).toMatchObject({ mode: 'mask', holeFraction: Number(((30 * 20) / (WIDTH * HEIGHT)).toFixed(4)) });
+		expect(boxWhenNoMask.json).toMatchObject({ mode: 'bbox', holeFraction: Number(((40 * 40) / (WIDTH * HEIGHT)).toFixed(4)) });
+		expect(subjectWhenNeither.json).toMatchObject({ mode: 'subject', subjectModel: 'u2netp' });
+		// The mask that was used replaced the input mask binary; the input image binary is kept.
+		expect(maskWins.binary!.data).toBeDefined();
 	});
 
 	it('dilates the region before filling, and keeps every byte outside it (JPEG input, WebP output)', async () => {
 		const jpeg = await sceneAsJpeg(scene);
 		const [item] = await run([binaryItem(jpeg, 'photo.jpg', 'image/jpeg')], {
-			region: 'box', boxX: 100, boxY: 60, boxWidth: 50, boxHeight: 40,
+			region: 'box', boundingBox: { box: { x: 100, y: 60, width: 50, height: 40 } },
 			dilation: 12,
 			outputFormat: 'webp',
 			options: { imageField: 'erased', maskField: 'filled' },
@@ -130,14 +145,14 @@ describe('Inpaint node', () => {
 		expect(item.binary!.erased).toMatchObject({ mimeType: 'image/webp', fileName: 'photo.webp' });
 		expect(await sharp(binaryBytes(item.binary!.erased)).metadata()).toMatchObject({ format: 'webp', width: WIDTH });
 		// PNG output, to compare bytes: the decoded JPEG's pixels are kept outside the region.
-		const [lossless] = await run([binaryItem(jpeg, 'photo.jpg', 'image/jpeg')], { region: 'box', boxX: 100, boxY: 60, boxWidth: 50, boxHeight: 40, dilation: 12 });
+		const [lossless] = await run([binaryItem(jpeg, 'photo.jpg', 'image/jpeg')], { region: 'box', boundingBox: { box: { x: 100, y: 60, width: 50, height: 40 } }, dilation: 12 });
 		expect(await differingOutside(lossless, jpeg)).toBe(0);
 	});
 
 	it('warns when the region covers more than half the image', async () => {
 		const [item] = await run([binaryItem(png, 'a.png', 'image/png')], {
 			inpaintModel: 'smooth',
-			region: 'box', boxX: 0, boxY: 0, boxWidth: 240, boxHeight: 200,
+			region: 'box', boundingBox: { box: { x: 0, y: 0, width: 240, height: 200 } },
 			dilation: 0,
 		});
 		expect(item.json.holeFraction).toBeCloseTo((240 * 200) / (WIDTH * HEIGHT), 3);
@@ -151,12 +166,12 @@ describe('Inpaint node', () => {
 		const outputs = await Promise.all([
 			run([withMask(item(), await greyPng(Buffer.alloc(100 * 100), 100, 100))], { region: 'mask' }, true),
 			run([withMask(item(), await greyPng(Buffer.alloc(WIDTH * HEIGHT), WIDTH, HEIGHT))], { region: 'mask' }, true),
-			run([item()], { region: 'box', boxX: 0, boxY: 0, boxWidth: 0, boxHeight: 0 }, true),
-			run([item()], { region: 'box', boxX: 350, boxY: 0, boxWidth: 20, boxHeight: 10 }, true),
-			run([item()], { region: 'box', boxX: 0, boxY: 0, boxWidth: 20, boxHeight: 10, dilation: 40 }, true),
-			run([item()], { region: 'box', boxX: 0, boxY: 0, boxWidth: 20, boxHeight: 10, dilation: 2.5 }, true),
-			run([item()], { region: 'box', boxX: 0, boxY: 0, boxWidth: 20, boxHeight: 10, dilation: 33 }, true),
-			run([item()], { region: 'box', boxX: 0, boxY: 0, boxWidth: 20, boxHeight: 10, dilation: -1 }, true),
+			run([item()], { region: 'box', boundingBox: { box: { x: 0, y: 0, width: 0, height: 0 } } }, true),
+			run([item()], { region: 'box', boundingBox: { box: { x: 350, y: 0, width: 20, height: 10 } } }, true),
+			run([item()], { region: 'box', boundingBox: { box: { x: 0, y: 0, width: 20, height: 10 } }, dilation: 40 }, true),
+			run([item()], { region: 'box', boundingBox: { box: { x: 0, y: 0, width: 20, height: 10 } }, dilation: 2.5 }, true),
+			run([item()], { region: 'box', boundingBox: { box: { x: 0, y: 0, width: 20, height: 10 } }, dilation: 33 }, true),
+			run([item()], { region: 'box', boundingBox: { box: { x: 0, y: 0, width: 20, height: 10 } }, dilation: -1 }, true),
 		]);
 		expect(outputs.map(([out]) => out.json.errorCode)).toEqual([
 			'mask_size_mismatch',
@@ -176,7 +191,7 @@ describe('Inpaint node', () => {
 		const [noSubject] = await run([binaryItem(flat, 'flat.png', 'image/png')], {}, true);
 		expect(noSubject.json.errorCode).toBe('no_subject_detected');
 
-		const error = await run([item(), item()], { region: 'box', boxX: -5, boxY: 0, boxWidth: 20, boxHeight: 10 }).catch((e: unknown) => e);
+		const error = await run([item(), item()], { region: 'box', boundingBox: { box: { x: -5, y: 0, width: 20, height: 10 } } }).catch((e: unknown) => e);
 		expect(error).toBeInstanceOf(NodeOperationError);
 		expect((error as NodeOperationError).context.itemIndex).toBe(0);
 		expect((error as NodeOperationError).description).toMatch(/invalid_bbox/);

@@ -61,7 +61,7 @@ describe('the editor panels', () => {
 	it('Inpaint shows the settings of the chosen region only', () => {
 		const inpaint = NODES[2];
 		const subjectSettings = ['model', 'operatingResolution', 'matteQuality'];
-		const boxSettings = ['boxX', 'boxY', 'boxWidth', 'boxHeight'];
+		const boxSettings = ['boundingBox'];
 		const mask = shown(inpaint, { region: 'mask' });
 		expect(mask).toContain('maskBinaryPropertyName');
 		for (const name of [...subjectSettings, ...boxSettings]) expect(mask).not.toContain(name);
@@ -71,6 +71,8 @@ describe('the editor panels', () => {
 		const subject = shown(inpaint, { region: 'subject' });
 		expect(subject).toEqual(expect.arrayContaining(subjectSettings));
 		for (const name of [...boxSettings, 'maskBinaryPropertyName']) expect(subject).not.toContain(name);
+		// Automatic may use any of the three, so it shows them all.
+		expect(shown(inpaint, {})).toEqual(expect.arrayContaining([...subjectSettings, ...boxSettings, 'maskBinaryPropertyName']));
 		// On a hosted engine the provider finds the subject: no local model settings.
 		expect(shown(inpaint, { region: 'subject', engine: 'knockout' })).not.toContain('model');
 	});
