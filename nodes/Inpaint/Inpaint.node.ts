@@ -8,7 +8,6 @@ import {
 	NodeConnectionTypes,
 } from 'n8n-workflow';
 
-import { CutoutError } from '../../lib/errors';
 import { encodeMask, encodeRgb, type EncodedImage } from '../../lib/image/encode';
 import { DEFAULT_INPAINT_ENGINE, loadInpaintEngine } from '../../lib/inpaint/engines';
 import { holeFraction, MAX_DILATION } from '../../lib/inpaint/mask';
@@ -291,10 +290,8 @@ async function readMask(ctx: IExecuteFunctions, itemIndex: number, item: INodeEx
 /** The box parameter; the core checks it against the image (invalid_bbox, also for a box with no area). */
 function readBoundingBox(ctx: IExecuteFunctions, itemIndex: number, required: boolean): Box | undefined {
 	const box = (ctx.getNodeParameter('boundingBox', itemIndex, {}) as IDataObject).box as IDataObject | undefined;
-	if (!box) {
-		if (required) throw new CutoutError('invalid_bbox', 'Region to Fill is Bounding Box, but no box is set', 'Add a bounding box in image pixels.');
-		return undefined;
-	}
+	// A required box that was never added is a box with no area: the core refuses it as invalid_bbox, saying so.
+	if (!box) return required ? { x: 0, y: 0, width: 0, height: 0 } : undefined;
 	// Expressions may give strings.
 	return { x: Number(box.x), y: Number(box.y), width: Number(box.width), height: Number(box.height) };
 }
