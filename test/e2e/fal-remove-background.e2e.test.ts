@@ -35,7 +35,7 @@ const WRONG_KEY = `fal-e2e-wrong-${randomBytes(16).toString('hex')}`;
 const SUBMIT = /^\/fal-ai\/birefnet\/v2$/;
 const STATUS = /^\/fal-ai\/birefnet\/requests\/([\w-]+)\/status$/;
 const RESULT = /^\/fal-ai\/birefnet\/requests\/([\w-]+)$/;
-const FILE = /^\/files\/([\w-]+)\/cutout\.png$/;
+const FILE = /^\/files\/([\w-]+)\/(cutout|mask)\.png$/;
 
 /** The credential the example's node references (id and name), as n8n exports it. */
 function exampleCredential(): { id: string; name: string } {
@@ -92,7 +92,7 @@ describeE2e('examples/fal-remove-background.json in real n8n, against the loopba
 		expect(requests.filter((r) => r.path.startsWith('/sync/'))).toEqual([]);
 		for (const submit of submits) {
 			const body = submit.json as Record<string, unknown>;
-			expect(body).toMatchObject({ model: 'General Use (Light)', operating_resolution: '1024x1024', output_mask: false });
+			expect(body).toMatchObject({ model: 'General Use (Light)', operating_resolution: '1024x1024', output_mask: true });
 			expect(String(body.image_url)).toMatch(/^data:image\/(png|jpeg);base64,/);
 		}
 		const ids = nodeItems(run.result.execution, NODE).map((item) => item.json.providerRequestId as string);
@@ -100,14 +100,15 @@ describeE2e('examples/fal-remove-background.json in real n8n, against the loopba
 			const of = (pattern: RegExp) => requests.map((r, i) => ({ r, i })).filter(({ r }) => pattern.exec(r.path)?.[1] === id);
 			const statuses = of(STATUS);
 			const [result] = of(RESULT);
-			const [file] = of(FILE);
+			const files = of(FILE);
 			// the mock answers IN_QUEUE, then IN_PROGRESS, then COMPLETED
 			expect(statuses.length).toBeGreaterThanOrEqual(3);
 			expect(of(RESULT)).toHaveLength(1);
-			expect(of(FILE)).toHaveLength(1);
+			// Include Mask is on, so output_mask is sent and fal's mask is fetched next to the cutout
+			expect(files.map(({ r }) => FILE.exec(r.path)?.[2]).sort()).toEqual(['cutout', 'mask']);
 			expect(statuses.every(({ r }) => r.method === 'GET')).toBe(true);
 			expect(Math.max(...statuses.map(({ i }) => i))).toBeLessThan(result.i);
-			expect(result.i).toBeLessThan(file.i);
+			expect(result.i).toBeLessThan(Math.min(...files.map(({ i }) => i)));
 		}
 	});
 
@@ -165,7 +166,7 @@ describeE2e('examples/fal-remove-background.json in real n8n, against the loopba
 			const result = await executeCopy('cutoutFalWrongKey', wrong);
 			expect(result.status).toBe('error');
 			expect(result.exitCode).not.toBe(0);
-			expect(result.error).toMatch(/^fal\.ai: invalid API key \(HTTP 401\): Invalid Key: Check the API key/);
+			expect(result.error).toMatch(/^orange-disc\.png: fal\.ai: invalid API key \(HTTP 401\): Invalid Key: Check the API key/);
 			const sent = mock.requests.slice(before);
 			// 401 is final: one submit, refused
 			expect(sent.map((r) => [r.method, r.path, r.headers.authorization])).toEqual([['POST', '/fal-ai/birefnet/v2', `Key ${WRONG_KEY}`]]);
@@ -177,7 +178,7 @@ describeE2e('examples/fal-remove-background.json in real n8n, against the loopba
 			mock.failNext(SUBMIT, faults.status(400, { detail: `Key ${KEY} is not allowed to run this model` }));
 			const result = await executeCopy('cutoutFalKeyEchoed', exampleCredential());
 			expect(result.status).toBe('error');
-			expect(result.error).toMatch(/^fal\.ai: request rejected \(HTTP 400\): Key \*\*\* is not allowed to run this model/);
+			expect(result.error).toMatch(/^orange-disc\.png: fal\.ai: request rejected \(HTTP 400\): Key \*\*\* is not allowed to run this model/);
 			expect(everything(result)).not.toContain(KEY);
 		});
 	});

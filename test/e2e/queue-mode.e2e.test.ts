@@ -273,8 +273,12 @@ describeE2e('queue mode: n8n main + 2 workers, Redis, PostgreSQL, shared binary 
 		expect(probeLines(main)).toEqual([]);
 		workers.forEach((w, i) => {
 			const sessions = probeLines(w);
-			// the embedded model is assembled from @imgly/background-removal-data in memory: no file path
-			expect(sessions.map((s) => s.model)).toEqual([expect.stringMatching(/^bytes:\d+$/)]);
+			// The embedded model is assembled from @imgly/background-removal-data in memory: no file path. One
+			// session serves; a worker that finds no optimised-graph cache in the shared models folder runs one
+			// more, which writes that cache (the other worker may then find it built).
+			expect(sessions.map((s) => s.model)).toEqual(sessions.map(() => expect.stringMatching(/^bytes:\d+$/)));
+			expect(sessions.length).toBeGreaterThanOrEqual(1);
+			expect(sessions.length).toBeLessThanOrEqual(2);
 			expect(sessions[0].pid).toBe(w.pid);
 			// "once" while serving several requests, not once per request
 			expect(startedByWorker[i].length).toBeGreaterThanOrEqual(2);
@@ -302,7 +306,10 @@ describeE2e('queue mode: n8n main + 2 workers, Redis, PostgreSQL, shared binary 
 		console.log(`u2netp (${viaCatalog ? 'catalog model, from the download cache' : 'custom model path'}) executions per worker: ${ranU2netp().join(' + ')}`);
 		for (const n of ranU2netp()) expect(n).toBeGreaterThanOrEqual(2);
 		// per worker: the embedded model's session from the first test, and one u2netp session from the shared path
-		for (const w of workers) expect(probeLines(w).map((s) => s.model)).toEqual([expect.stringMatching(/^bytes:/), seededModel]);
+		for (const w of workers) {
+			const models = probeLines(w).map((s) => s.model);
+			expect(models).toEqual([...models.slice(0, -1).map(() => expect.stringMatching(/^bytes:/)), seededModel]);
+		}
 		expect(probeLines(main)).toEqual([]);
 		expect(allLogs()).not.toMatch(/Cutout: Download/);
 		// the same file, never replaced; no lock or partial download left next to it
