@@ -8,11 +8,11 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 
-import { mapWithLimit } from '../lib/providers/concurrency';
-import { withoutbg } from '../lib/providers/withoutbg';
-import type { Clock } from '../lib/providers/clock';
-import { RateLimiter } from '../lib/providers/rateLimit';
-import { removeBackgroundRemotely } from '../lib/providers/remote';
+import { mapWithLimit } from '../lib/concurrency';
+import { withoutbg } from '../lib/providers/clients/withoutbg';
+import type { Clock } from '../lib/providers/http/clock';
+import { RateLimiter } from '../lib/providers/http/rateLimit';
+import { removeBackgroundRemotely } from '../lib/providers/engine/remote';
 import type { ProviderContext } from '../lib/providers/types';
 import { mockContext, SENTINEL_KEY } from '../test/helpers/providers';
 import type { MockProviderServer } from '../test/mocks/server';

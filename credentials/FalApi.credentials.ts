@@ -1,6 +1,6 @@
 import type { ICredentialTestRequest, ICredentialType } from 'n8n-workflow';
 
-import { FAL_PLATFORM_URL_EXPRESSION } from '../lib/providers/falPlatform';
+import { FAL_PLATFORM_URL_EXPRESSION } from '../lib/providers/clients/falPlatform';
 import { headerAuthentication, providerCredentialProperties } from './providerCredential';
 
 /** fal.ai: `Authorization: Key <key>`; the queue host in Base URL, the synchronous host next to it. */

@@ -1,11 +1,11 @@
 import type { ImageFormat } from '../image/format';
 import type { Box } from '../matte/stats';
-import type { Clock } from './clock';
-import type { StatusMeanings } from './errors';
-import type { ProviderSession } from './session';
-import type { RateLimiter } from './rateLimit';
-import type { RetryPolicy } from './retry';
-import type { HttpTransport } from './transport';
+import type { Clock } from './http/clock';
+import type { StatusMeanings } from './http/errors';
+import type { ProviderSession } from './http/session';
+import type { RateLimiter } from './http/rateLimit';
+import type { RetryPolicy } from './http/retry';
+import type { HttpTransport } from './http/transport';
 
 /** What an endpoint accepts; checked before anything is uploaded. */
 export interface ProviderLimits {

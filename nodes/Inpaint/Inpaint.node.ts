@@ -16,7 +16,7 @@ import { loadCatalog } from '../../lib/models/catalog';
 import { loadSegmentationModel } from '../../lib/models/segmentationModels';
 import { DEFAULT_DILATION, inpaint, type InpaintOutputFormat } from '../../lib/pipeline/inpaint';
 import { stopwatch } from '../../lib/pipeline/stopwatch';
-import { inpaintRemotely, type InpaintTarget } from '../../lib/providers/remote';
+import { inpaintRemotely, type InpaintTarget } from '../../lib/providers/engine/remote';
 import { readInputBinary, writeOutputBinary } from '../shared/binary';
 import {
 	decodeLimits,

@@ -12,7 +12,7 @@ import { loadSegmentationModel } from '../../lib/models/segmentationModels';
 import { type CutoutEncodeOptions, type EncodedCutout, encodeCutout } from '../../lib/pipeline/encodeCutout';
 import { removeBackground } from '../../lib/pipeline/removeBackground';
 import { stopwatch } from '../../lib/pipeline/stopwatch';
-import { removeBackgroundRemotely } from '../../lib/providers/remote';
+import { removeBackgroundRemotely } from '../../lib/providers/engine/remote';
 import { readInputBinary, writeOutputBinary } from '../shared/binary';
 import {
 	decodeLimits,

@@ -9,8 +9,8 @@ import {
 } from 'n8n-workflow';
 
 import { isCutoutError } from '../../lib/errors';
-import { mapWithLimit } from '../../lib/providers/concurrency';
-import { isProviderError, type ProviderError } from '../../lib/providers/errors';
+import { mapWithLimit } from '../../lib/concurrency';
+import { isProviderError, type ProviderError } from '../../lib/providers/http/errors';
 
 /** What a node produces for one input item: json fields to add and binaries to set (named apart from INodeExecutionData's json/binary on purpose). */
 export interface ItemOutput {

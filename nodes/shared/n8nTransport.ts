@@ -8,7 +8,7 @@ import {
 	type HttpRequest,
 	type HttpTransport,
 	TransportError,
-} from '../../lib/providers/transport';
+} from '../../lib/providers/http/transport';
 
 /**
  * The provider clients' transport inside n8n: authenticated calls go through httpRequestWithAuthentication,

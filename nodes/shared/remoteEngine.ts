@@ -1,10 +1,10 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import { CutoutError } from '../../lib/errors';
-import { remoteProvider } from '../../lib/providers';
-import { credentialId, type RateLimiter, sharedRateLimiter } from '../../lib/providers/rateLimit';
-import type { RemoteOutcome, RemoteRunOptions } from '../../lib/providers/remote';
-import { ProviderSession } from '../../lib/providers/session';
+import { remoteProvider } from '../../lib/providers/clients';
+import { credentialId, type RateLimiter, sharedRateLimiter } from '../../lib/providers/http/rateLimit';
+import type { RemoteOutcome, RemoteRunOptions } from '../../lib/providers/engine/remote';
+import { ProviderSession } from '../../lib/providers/http/session';
 import type { AccountReport, OperationName, ProviderContext, RemoteProvider } from '../../lib/providers/types';
 import { type ItemOutput, mapItems, toNodeError } from './items';
 import { createN8nTransport } from './n8nTransport';

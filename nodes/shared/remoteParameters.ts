@@ -5,8 +5,8 @@ import type {
 	INodePropertyOptions,
 } from 'n8n-workflow';
 
-import { remoteProviders } from '../../lib/providers';
-import { providerOperation } from '../../lib/providers/remote';
+import { remoteProviders } from '../../lib/providers/clients';
+import { providerOperation } from '../../lib/providers/engine/remote';
 import type { OperationName, ProviderOptions, ProviderParameter, RemoteProvider } from '../../lib/providers/types';
 
 /**

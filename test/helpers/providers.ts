@@ -1,5 +1,5 @@
-import type { Clock } from '../../lib/providers/clock';
-import { createFetchTransport, TransportError } from '../../lib/providers/transport';
+import type { Clock } from '../../lib/providers/http/clock';
+import { createFetchTransport, TransportError } from '../../lib/providers/http/transport';
 import type { ProviderContext, RemoteProvider } from '../../lib/providers/types';
 import type { MockProviderServer } from '../mocks/server';
 import { authHeaders } from './credentials';

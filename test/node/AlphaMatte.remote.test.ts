@@ -1,6 +1,6 @@
 import { NodeApiError } from 'n8n-workflow';
 
-import { remoteProviders } from '../../lib/providers';
+import { remoteProviders } from '../../lib/providers/clients';
 import { AlphaMatte } from '../../nodes/AlphaMatte/AlphaMatte.node';
 import { binaryBytes, binaryItem } from '../helpers/executeFunctions';
 import { runOnProviderMock } from '../helpers/remoteNode';

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 
-import { remoteProviders } from '../../lib/providers';
+import { remoteProviders } from '../../lib/providers/clients';
 import { Inpaint } from '../../nodes/Inpaint/Inpaint.node';
 import { binaryBytes, binaryItem } from '../helpers/executeFunctions';
 import { runOnProviderMock } from '../helpers/remoteNode';

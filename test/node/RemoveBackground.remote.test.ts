@@ -2,7 +2,7 @@ import { inspect } from 'node:util';
 
 import { NodeApiError, NodeOperationError, type INodeExecutionData } from 'n8n-workflow';
 
-import { remoteProviders } from '../../lib/providers';
+import { remoteProviders } from '../../lib/providers/clients';
 import type { RemoteProvider } from '../../lib/providers/types';
 import { RemoveBackground } from '../../nodes/RemoveBackground/RemoveBackground.node';
 import { binaryBytes, binaryItem, fakeExecuteFunctions } from '../helpers/executeFunctions';

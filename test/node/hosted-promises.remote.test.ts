@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 
-import { remoteProvider } from '../../lib/providers';
+import { remoteProvider } from '../../lib/providers/clients';
 import type { RemoteProvider } from '../../lib/providers/types';
 import { AlphaMatte } from '../../nodes/AlphaMatte/AlphaMatte.node';
 import { Inpaint } from '../../nodes/Inpaint/Inpaint.node';

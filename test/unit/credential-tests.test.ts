@@ -1,5 +1,5 @@
-import { remoteProviders } from '../../lib/providers';
-import { FAL_PLATFORM_URL_EXPRESSION, falPlatformUrl } from '../../lib/providers/falPlatform';
+import { remoteProviders } from '../../lib/providers/clients';
+import { FAL_PLATFORM_URL_EXPRESSION, falPlatformUrl } from '../../lib/providers/clients/falPlatform';
 import { resolveExpression, runCredentialTest } from '../helpers/credentials';
 import { SENTINEL_KEY } from '../helpers/providers';
 import { providerMocks } from '../mocks';

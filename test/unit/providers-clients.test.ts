@@ -1,16 +1,16 @@
 import sharp from 'sharp';
 
 import { CutoutError } from '../../lib/errors';
-import { remoteProviders } from '../../lib/providers';
-import { clipdrop } from '../../lib/providers/clipdrop';
-import { ProviderError } from '../../lib/providers/errors';
-import { fal } from '../../lib/providers/fal';
-import { knockout } from '../../lib/providers/knockout';
-import { photoroom } from '../../lib/providers/photoroom';
-import { alphaMatteRemotely, inpaintRemotely, removeBackgroundRemotely } from '../../lib/providers/remote';
-import { removebg } from '../../lib/providers/removebg';
+import { remoteProviders } from '../../lib/providers/clients';
+import { clipdrop } from '../../lib/providers/clients/clipdrop';
+import { ProviderError } from '../../lib/providers/http/errors';
+import { fal } from '../../lib/providers/clients/fal';
+import { knockout } from '../../lib/providers/clients/knockout';
+import { photoroom } from '../../lib/providers/clients/photoroom';
+import { alphaMatteRemotely, inpaintRemotely, removeBackgroundRemotely } from '../../lib/providers/engine/remote';
+import { removebg } from '../../lib/providers/clients/removebg';
 import type { RemoteProvider } from '../../lib/providers/types';
-import { withoutbg } from '../../lib/providers/withoutbg';
+import { withoutbg } from '../../lib/providers/clients/withoutbg';
 import { dilate } from '../../lib/matte/morphology';
 import { mockContext, SENTINEL_KEY } from '../helpers/providers';
 import { makeScene, maskIoU, sceneAsJpeg, sceneAsPng } from '../helpers/scene';

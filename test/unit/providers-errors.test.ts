@@ -1,6 +1,6 @@
-import { describeErrorBody, errorFromResponse, ProviderError, statusMeaning } from '../../lib/providers/errors';
-import { removebg } from '../../lib/providers/removebg';
-import { withoutbg } from '../../lib/providers/withoutbg';
+import { describeErrorBody, errorFromResponse, ProviderError, statusMeaning } from '../../lib/providers/http/errors';
+import { removebg } from '../../lib/providers/clients/removebg';
+import { withoutbg } from '../../lib/providers/clients/withoutbg';
 
 const json = (value: unknown) => Buffer.from(JSON.stringify(value));
 const noRedaction = (text: string) => text;

@@ -3,11 +3,11 @@ import { randomBytes } from 'node:crypto';
 import sharp from 'sharp';
 
 import { CutoutError } from '../../lib/errors';
-import { fal } from '../../lib/providers/fal';
-import { knockout } from '../../lib/providers/knockout';
-import { alphaMatteRemotely, inpaintRemotely, removeBackgroundRemotely } from '../../lib/providers/remote';
-import { removebg } from '../../lib/providers/removebg';
-import { withoutbg } from '../../lib/providers/withoutbg';
+import { fal } from '../../lib/providers/clients/fal';
+import { knockout } from '../../lib/providers/clients/knockout';
+import { alphaMatteRemotely, inpaintRemotely, removeBackgroundRemotely } from '../../lib/providers/engine/remote';
+import { removebg } from '../../lib/providers/clients/removebg';
+import { withoutbg } from '../../lib/providers/clients/withoutbg';
 import { mockContext, SENTINEL_KEY } from '../helpers/providers';
 import { makeScene, maskIoU, sceneAsJpeg } from '../helpers/scene';
 import { providerMocks } from '../mocks';

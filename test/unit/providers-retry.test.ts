@@ -1,15 +1,15 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { systemClock } from '../../lib/providers/clock';
-import { backoffDelay, retryPolicy, sendWithRetry, serverRequestedDelay } from '../../lib/providers/retry';
+import { systemClock } from '../../lib/providers/http/clock';
+import { backoffDelay, retryPolicy, sendWithRetry, serverRequestedDelay } from '../../lib/providers/http/retry';
 import {
 	createFetchTransport,
 	type HttpRequest,
 	type HttpResponse,
 	type HttpTransport,
 	TransportError,
-} from '../../lib/providers/transport';
+} from '../../lib/providers/http/transport';
 import { instantClock, SENTINEL_KEY } from '../helpers/providers';
 
 /** A transport that answers from a script, one step per call, and records the calls. */

@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 
-import { remoteProviders } from '../../lib/providers';
-import { alphaMatteRemotely, inpaintRemotely, type RemoteRunOptions } from '../../lib/providers/remote';
+import { remoteProviders } from '../../lib/providers/clients';
+import { alphaMatteRemotely, inpaintRemotely, type RemoteRunOptions } from '../../lib/providers/engine/remote';
 import type { ProviderContext, RemoteProvider } from '../../lib/providers/types';
 import { mockContext, SENTINEL_KEY } from '../helpers/providers';
 import { makeScene, sceneAsJpeg } from '../helpers/scene';

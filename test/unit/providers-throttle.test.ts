@@ -1,5 +1,5 @@
-import { mapWithLimit } from '../../lib/providers/concurrency';
-import { credentialId, RateLimiter, sharedRateLimiter } from '../../lib/providers/rateLimit';
+import { mapWithLimit } from '../../lib/concurrency';
+import { credentialId, RateLimiter, sharedRateLimiter } from '../../lib/providers/http/rateLimit';
 import { instantClock, SENTINEL_KEY } from '../helpers/providers';
 
 describe('RateLimiter', () => {

@@ -1,10 +1,10 @@
-import { CutoutError } from '../errors';
+import { CutoutError } from '../../errors';
 import { type FalRunOptions, record, runFalModel } from './falQueue';
 import { readOption } from './options';
 import { falPlatformUrl } from './falPlatform';
-import { readResultFile } from './resultDownload';
-import { pickAccount, type ProviderSession } from './session';
-import type { MatteRequest, ProviderOperation, ProviderOptions, ProviderParameter, RemoteProvider, UploadFile } from './types';
+import { readResultFile } from '../http/resultDownload';
+import { pickAccount, type ProviderSession } from '../http/session';
+import type { MatteRequest, ProviderOperation, ProviderOptions, ProviderParameter, RemoteProvider, UploadFile } from '../types';
 
 /** fal.ai: BiRefNet v2 for cutouts and mattes, Bria Eraser for inpainting. Images go up as data: URIs. */
 const NAME = 'fal.ai';

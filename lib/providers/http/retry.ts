@@ -1,4 +1,4 @@
-import { CutoutError } from '../errors';
+import { CutoutError } from '../../errors';
 import { type Clock, systemClock } from './clock';
 import { type HttpRequest, type HttpResponse, type HttpTransport, TransportError } from './transport';
 

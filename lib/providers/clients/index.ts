@@ -3,7 +3,7 @@ import { fal } from './fal';
 import { knockout } from './knockout';
 import { photoroom } from './photoroom';
 import { removebg } from './removebg';
-import type { RemoteProvider } from './types';
+import type { RemoteProvider } from '../types';
 import { withoutbg } from './withoutbg';
 
 /**

@@ -1,8 +1,8 @@
-import { CutoutError } from '../errors';
-import { decodeImage, type DecodedImage, type DecodeLimits } from '../image/decode';
-import { checkDilation, dilateHoles, holeFraction, type InpaintMode, maskFromBox, maskFromImage, maskFromSubject } from '../inpaint/mask';
-import type { Box } from '../matte/stats';
-import { isProviderError, ProviderError } from './errors';
+import { CutoutError } from '../../errors';
+import { decodeImage, type DecodedImage, type DecodeLimits } from '../../image/decode';
+import { checkDilation, dilateHoles, holeFraction, type InpaintMode, maskFromBox, maskFromImage, maskFromSubject } from '../../inpaint/mask';
+import type { Box } from '../../matte/stats';
+import { isProviderError, ProviderError } from '../http/errors';
 import {
 	changedRegion,
 	foregroundAtSourceSize,
@@ -16,7 +16,7 @@ import {
 	type ReturnedMatte,
 	scaleBox,
 } from './fitToLimits';
-import { ProviderSession } from './session';
+import { ProviderSession } from '../http/session';
 import type {
 	InpaintOperation,
 	InpaintRequest,
@@ -28,7 +28,7 @@ import type {
 	ProviderOptions,
 	ProviderResult,
 	RemoteProvider,
-} from './types';
+} from '../types';
 
 /**
  * The three operations on a hosted provider, with the same shape of result as the local engine: pixels at

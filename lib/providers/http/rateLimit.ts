@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 
-import { CutoutError } from '../errors';
+import { CutoutError } from '../../errors';
 import { type Clock, systemClock } from './clock';
 
 const WINDOW_MS = 60_000;

@@ -1,4 +1,4 @@
-import { CutoutError } from '../errors';
+import { CutoutError } from './errors';
 
 /**
  * Runs `work` on every item with at most `limit` in flight and returns the results in input order. After a

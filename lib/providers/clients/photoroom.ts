@@ -1,6 +1,6 @@
 import { readOption } from './options';
-import { binaryResult, multipart, pickAccount } from './session';
-import type { MatteRequest, ProviderOperation, ProviderParameter, RemoteProvider } from './types';
+import { binaryResult, multipart, pickAccount } from '../http/session';
+import type { MatteRequest, ProviderOperation, ProviderParameter, RemoteProvider } from '../types';
 
 /** Photoroom (sdk.photoroom.com /v1/segment): multipart `image_file`; PNG cutout or alpha channel back. */
 const NAME = 'Photoroom';

@@ -1,5 +1,5 @@
-import { binaryResult, multipart, pickAccount } from './session';
-import type { MatteRequest, ProviderOperation, RemoteProvider } from './types';
+import { binaryResult, multipart, pickAccount } from '../http/session';
+import type { MatteRequest, ProviderOperation, RemoteProvider } from '../types';
 
 /** withoutBG (api.withoutbg.com): multipart field `file`; a PNG cutout or a greyscale alpha comes back. */
 function endpoint(path: string, returns: 'image' | 'mask'): ProviderOperation<MatteRequest> {

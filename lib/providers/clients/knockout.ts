@@ -1,5 +1,5 @@
-import { binaryResult, multipart } from './session';
-import type { MatteRequest, ProviderOperation, RemoteProvider } from './types';
+import { binaryResult, multipart } from '../http/session';
+import type { MatteRequest, ProviderOperation, RemoteProvider } from '../types';
 
 /**
  * knockout (useknockout.com, open source and self-hostable): multipart `file`. PNG is always asked for, as

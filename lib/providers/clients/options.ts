@@ -1,5 +1,5 @@
-import { CutoutError } from '../errors';
-import type { ProviderOptions, ProviderParameter } from './types';
+import { CutoutError } from '../../errors';
+import type { ProviderOptions, ProviderParameter } from '../types';
 
 /**
  * Reads a provider option against its parameter description: the default when unset, otherwise a value of

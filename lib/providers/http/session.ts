@@ -1,9 +1,9 @@
-import { CutoutError } from '../errors';
+import { CutoutError } from '../../errors';
 import { type Clock, systemClock } from './clock';
 import { errorFromResponse, isFinalFailure, ProviderError, requestIdFromHeaders } from './errors';
 import { retryPolicy, type RetryPolicy, sendWithRetry } from './retry';
 import { describeUrl, type HttpRequest, type HttpResponse, TransportError } from './transport';
-import type { AccountReport, ProviderContext, ProviderResult, RemoteProvider, UploadFile } from './types';
+import type { AccountReport, ProviderContext, ProviderResult, RemoteProvider, UploadFile } from '../types';
 
 /**
  * One provider call's view of the network: requests go through the throttle and the retry policy, and

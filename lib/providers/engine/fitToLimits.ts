@@ -1,15 +1,15 @@
 import sharp from 'sharp';
 
-import { CutoutError } from '../errors';
-import type { DecodedImage } from '../image/decode';
-import type { ImageFormat } from '../image/format';
-import { multiplyMattes, toRgba } from '../matte/composite';
-import { refineForeground } from '../matte/foreground';
-import { threshold } from '../matte/morphology';
-import { resizePlane, resizeRgb } from '../matte/resize';
-import type { Box } from '../matte/stats';
-import { ProviderError } from './errors';
-import type { ProviderLimits, UploadFile } from './types';
+import { CutoutError } from '../../errors';
+import type { DecodedImage } from '../../image/decode';
+import type { ImageFormat } from '../../image/format';
+import { multiplyMattes, toRgba } from '../../matte/composite';
+import { refineForeground } from '../../matte/foreground';
+import { threshold } from '../../matte/morphology';
+import { resizePlane, resizeRgb } from '../../matte/resize';
+import type { Box } from '../../matte/stats';
+import { ProviderError } from '../http/errors';
+import type { ProviderLimits, UploadFile } from '../types';
 
 /**
  * "Fit to Provider Limits": limits are checked before anything is uploaded; when fitting is on, a smaller

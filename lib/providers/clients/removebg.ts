@@ -1,6 +1,6 @@
 import { readOption } from './options';
-import { binaryResult, multipart, pickAccount } from './session';
-import type { MatteRequest, ProviderOperation, ProviderParameter, RemoteProvider } from './types';
+import { binaryResult, multipart, pickAccount } from '../http/session';
+import type { MatteRequest, ProviderOperation, ProviderParameter, RemoteProvider } from '../types';
 
 /**
  * remove.bg: multipart `image_file`, always PNG so the matte survives. Background colour and cropping are

@@ -1,6 +1,6 @@
 import { readOption } from './options';
-import { binaryResult, multipart } from './session';
-import type { ProviderParameter, RemoteProvider, UploadFile } from './types';
+import { binaryResult, multipart } from '../http/session';
+import type { ProviderParameter, RemoteProvider, UploadFile } from '../types';
 
 /**
  * Clipdrop: remove-background/v1 (multipart `image_file`, the Accept header picks PNG) and cleanup/v1

@@ -1,5 +1,5 @@
-import { ProviderError } from './errors';
-import type { ProviderSession } from './session';
+import { ProviderError } from '../http/errors';
+import type { ProviderSession } from '../http/session';
 
 /**
  * fal's two ways to run a model. The queue (default): POST to queue.fal.run/<model> returns request_id,

@@ -1,5 +1,5 @@
-import { sniffImageFormat } from '../image/format';
-import { isLoopbackHost } from '../net/loopback';
+import { sniffImageFormat } from '../../image/format';
+import { isLoopbackHost } from '../../net/loopback';
 import type { ProviderSession } from './session';
 
 const DEFAULT_MAX_DOWNLOAD_BYTES = 200 * 1024 * 1024;
