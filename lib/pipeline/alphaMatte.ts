@@ -4,8 +4,8 @@ import { encodeMask, type EncodedImage, type MaskOutputFormat } from '../image/e
 import { feather, growOrShrink, invert, threshold } from '../matte/morphology';
 import { type Box, foregroundFraction, subjectBox } from '../matte/stats';
 import type { SegmentationModel } from '../models/segmentationModels';
-import { type MatteQuality, type OperatingResolution, segmentImage } from './segmentImage';
-import { stopwatch } from './stopwatch';
+import { type MatteQuality, type OperatingResolution, segmentImage } from '../segmentation/segmentImage';
+import { stopwatch } from '../stopwatch';
 
 const MAX_FEATHER = 500;
 

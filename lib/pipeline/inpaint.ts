@@ -7,8 +7,8 @@ import { cropInterleaved } from '../matte/composite';
 import { feather } from '../matte/morphology';
 import type { Box } from '../matte/stats';
 import type { SegmentationModel } from '../models/segmentationModels';
-import { type SegmentOptions, segmentImage } from './segmentImage';
-import { stopwatch } from './stopwatch';
+import { type SegmentOptions, segmentImage } from '../segmentation/segmentImage';
+import { stopwatch } from '../stopwatch';
 
 export type InpaintOutputFormat = 'png' | 'webp' | 'jpeg';
 

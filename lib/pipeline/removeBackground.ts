@@ -1,8 +1,8 @@
 import { decodeImage, type DecodeLimits } from '../image/decode';
 import { refineForeground } from '../matte/foreground';
 import type { SegmentationModel } from '../models/segmentationModels';
-import { type CutoutEncodeOptions, type EncodedCutout, encodeCutout } from './encodeCutout';
-import { type MatteQuality, type OperatingResolution, segmentImage } from './segmentImage';
+import { type CutoutEncodeOptions, type EncodedCutout, encodeCutout } from '../image/encodeCutout';
+import { type MatteQuality, type OperatingResolution, segmentImage } from '../segmentation/segmentImage';
 
 export interface RemoveBackgroundOptions extends CutoutEncodeOptions {
 	resolution?: OperatingResolution;

@@ -10,7 +10,7 @@ import {
 import type { MaskOutputFormat } from '../../lib/image/encode';
 import { loadSegmentationModel } from '../../lib/models/segmentationModels';
 import { alphaMatte, type AlphaMatteOptions, checkShapeOptions, type EncodedMatte, encodeMatte, shapeMatte } from '../../lib/pipeline/alphaMatte';
-import { stopwatch } from '../../lib/pipeline/stopwatch';
+import { stopwatch } from '../../lib/stopwatch';
 import { alphaMatteRemotely } from '../../lib/providers/engine/remote';
 import { readInputBinary, writeOutputBinary } from '../shared/binary';
 import {

@@ -15,7 +15,7 @@ import type { Box } from '../../lib/matte/stats';
 import { loadCatalog } from '../../lib/models/catalog';
 import { loadSegmentationModel } from '../../lib/models/segmentationModels';
 import { DEFAULT_DILATION, inpaint, type InpaintOutputFormat } from '../../lib/pipeline/inpaint';
-import { stopwatch } from '../../lib/pipeline/stopwatch';
+import { stopwatch } from '../../lib/stopwatch';
 import { inpaintRemotely, type InpaintTarget } from '../../lib/providers/engine/remote';
 import { readInputBinary, writeOutputBinary } from '../shared/binary';
 import {

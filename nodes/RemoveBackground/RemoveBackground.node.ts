@@ -9,9 +9,9 @@ import {
 
 import { type CutoutOutputFormat, type PngEffort, parseColor } from '../../lib/image/encode';
 import { loadSegmentationModel } from '../../lib/models/segmentationModels';
-import { type CutoutEncodeOptions, type EncodedCutout, encodeCutout } from '../../lib/pipeline/encodeCutout';
+import { type CutoutEncodeOptions, type EncodedCutout, encodeCutout } from '../../lib/image/encodeCutout';
 import { removeBackground } from '../../lib/pipeline/removeBackground';
-import { stopwatch } from '../../lib/pipeline/stopwatch';
+import { stopwatch } from '../../lib/stopwatch';
 import { removeBackgroundRemotely } from '../../lib/providers/engine/remote';
 import { readInputBinary, writeOutputBinary } from '../shared/binary';
 import {
