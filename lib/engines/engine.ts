@@ -11,8 +11,10 @@ import type { AccountReport } from '../providers/types';
 export interface Engine {
 	/** 'local', or the hosted provider's id. */
 	readonly id: string;
-	/** The subject's matte (and, when asked, its colours) at the input's size. */
+	/** The subject's matte at the input's size. */
 	matte(input: Buffer, job: MatteJob): Promise<EngineMatte>;
+	/** The subject's matte and colours at the input's size. */
+	cutout(input: Buffer, job: CutoutJob): Promise<EngineCutout>;
 	/** The input with a region erased and filled with background. */
 	fill(input: Buffer, job: FillJob): Promise<EngineFill>;
 }
@@ -24,14 +26,16 @@ export interface Size {
 
 export interface MatteJob {
 	limits: DecodeLimits;
-	/** Whether the subject's colours are wanted too (Remove Background). */
-	foreground: boolean;
+	/** Bring a low-resolution matte to full size with a guided filter on the image rather than linearly. */
+	guidedUpsampling: boolean;
+}
+
+export interface CutoutJob {
+	limits: DecodeLimits;
 	/** Foreground colours at soft edges without the old background's tint (blur fusion, or the provider's own). */
 	refineForeground: boolean;
 	/** Whether a separate mask output is wanted (a provider may return one: fal's output_mask). */
 	includeMask: boolean;
-	/** Bring a low-resolution matte to full size with a guided filter on the image rather than linearly. */
-	guidedUpsampling: boolean;
 }
 
 export interface MatteTimings {
@@ -46,10 +50,13 @@ export interface MatteTimings {
 export interface EngineMatte extends Size {
 	/** 8-bit, one byte per pixel; the input's own transparency already applied. */
 	alpha: Buffer;
-	/** RGB, interleaved; present when the job asked for the foreground. */
-	foreground?: Buffer;
 	report: EngineReport;
 	timings: MatteTimings;
+}
+
+export interface EngineCutout extends EngineMatte {
+	/** RGB, interleaved: the subject's colours. */
+	foreground: Buffer;
 }
 
 export interface FillJob {

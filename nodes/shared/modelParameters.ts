@@ -5,7 +5,7 @@ import { type CatalogModel, loadCatalog, type SegmentationContract } from '../..
 import type { SegmentationModelChoice } from '../../lib/models/segmentationModels';
 import type { MatteQuality, OperatingResolution } from '../../lib/segmentation/segmentImage';
 import type { OperationName } from '../../lib/providers/types';
-import { LOCAL_ENGINE } from './remoteEngine';
+import { LOCAL_ENGINE } from './engine';
 import { remoteEngineOptions } from './remoteParameters';
 
 const CUSTOM = 'custom';
