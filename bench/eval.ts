@@ -25,8 +25,19 @@ import sharp from 'sharp';
 import { type DecodedImage, decodeImage } from '../lib/image/decode';
 import { matteToImageSize, resizePlane } from '../lib/matte/resize';
 import { loadSegmentationModel, type SegmentationModel } from '../lib/models/segmentationModels';
-import { averageMattes, MARGIN_SHARE, marginsAwayFromSubject, type MatteView, PLAIN_VIEW, type RunView, viewMatteToGrid } from '../lib/segmentation/matteViews';
-import { type MatteQuality, segmentImage } from '../lib/segmentation/segmentImage';
+import {
+	averageMattes,
+	MARGIN_SHARE,
+	marginsAwayFromSubject,
+	type MatteView,
+	PLAIN_VIEW,
+	type RunView,
+	subjectCrop,
+	viewMatteToGrid,
+	ZOOM_FRAMING,
+	type ZoomFraming,
+} from '../lib/segmentation/matteViews';
+import { highMatte, type MatteQuality, mirrorMatte, segmentImage } from '../lib/segmentation/segmentImage';
 import { BORDER_SET_STRIDE, borderCrop } from './borderSet';
 import { CACHE_DIR, cachedMs, cachedRenderView, fileKey, NotCached, readGrey } from './evalCache';
 import { matteScores, type MatteScores, type Plane } from './metrics';
@@ -67,7 +78,33 @@ const awayFromSubject = async (run: RunView) => marginsAwayFromSubject(await run
 type Size = { width: number; height: number };
 const GRID = { width: size, height: size };
 const toFull = (grid: Buffer, full: Size) => matteToImageSize(grid, GRID, full);
+/** High with another framing of the zoom view; `combine` joins the plain matte and High's inside the crop. */
+const zoomed =
+	(framing: Partial<ZoomFraming>, combine?: (plain: number, high: number) => number) =>
+	async (run: RunView, full: Size): Promise<Buffer> => {
+		const plain = await run(PLAIN_VIEW);
+		const high = await highMatte(plain, size, full, run, { ...ZOOM_FRAMING, ...framing });
+		if (!combine || !subjectCrop(plain, size, full, { ...ZOOM_FRAMING, ...framing })) return toFull(high, full);
+		return toFull(high.map((value, i) => combine(plain[i], value)) as Buffer, full);
+	};
 const ABLATIONS: Record<string, (run: RunView, full: Size) => Promise<Buffer>> = {
+	// High before the zoom view: always the mirror view with margins away from the subject.
+	'high before: mirror view': async (run, full) => {
+		const plain = await run(PLAIN_VIEW);
+		return toFull(await mirrorMatte(plain, size, run), full);
+	},
+	// The zoom where the subject is small, and the plain view alone elsewhere: what the zoom adds by itself.
+	'zoom, else standard': async (run, full) => {
+		const plain = await run(PLAIN_VIEW);
+		return subjectCrop(plain, size, full) ? toFull(await highMatte(plain, size, full, run), full) : toFull(plain, full);
+	},
+	'high, zoom averaged with the plain view': zoomed({}, (plain, high) => Math.round((plain + high) / 2)),
+	'high, zoom or the plain view, the larger': zoomed({}, Math.max),
+	'high, zoom context 10 %': zoomed({ context: 0.1 }),
+	'high, zoom context 30 %': zoomed({ context: 0.3 }),
+	'high, zoom only under 30 % of the frame': zoomed({ maxArea: 0.3 }),
+	'high, zoom up to 70 % of the frame': zoomed({ maxArea: 0.7 }),
+	'high, zoom at most 2×': zoomed({ maxZoom: 2 }),
 	// The matte shrunk to the image with sharp's prefiltering bilinear kernel (Standard before), not sampled.
 	'standard, matte shrunk with prefilter (Standard before)': async (run, full) => resizePlane(await run(view(false)), GRID, full, 'linear'),
 	// Bilinear resize into the model's square, as ISNet was trained and as the imgly pipeline does. The

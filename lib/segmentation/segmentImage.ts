@@ -1,9 +1,23 @@
+import sharp from 'sharp';
+
 import { CutoutError } from '../errors';
 import { toInputTensor, runSegmentation } from '../inference/segment';
 import { multiplyMattes } from '../matte/composite';
 import { guidedUpsample } from '../matte/guidedFilter';
 import { matteToImageSize } from '../matte/resize';
-import { averageMattes, marginsAwayFromSubject, mirrorPlanes, PLAIN_VIEW, type MatteView, type RunView, viewMatteToGrid } from './matteViews';
+import {
+	averageMattes,
+	type ImageSize,
+	marginsAwayFromSubject,
+	mirrorPlanes,
+	pasteCrop,
+	PLAIN_VIEW,
+	type MatteView,
+	type RunView,
+	subjectCrop,
+	viewMatteToGrid,
+	ZOOM_FRAMING,
+} from './matteViews';
 import type { SegmentationModel } from '../models/segmentationModels';
 import type { DecodedImage } from '../image/decode';
 
@@ -66,7 +80,7 @@ export async function segmentImage(
 	const size = operatingSize(model, resolution);
 	const started = performance.now();
 	const runView: RunView = async (view) => viewMatteToGrid(await render(image, model, size, view), size, view);
-	const lowResolutionMatte = await matteForQuality(quality, size, runView);
+	const lowResolutionMatte = await matteForQuality(quality, size, image, runView);
 	const inferMs = performance.now() - started;
 	const grid = { width: size, height: size };
 	const upsampled =
@@ -81,14 +95,30 @@ export async function segmentImage(
 export type RenderView = (image: DecodedImage, model: SegmentationModel, size: number, view: MatteView) => Promise<Buffer>;
 
 export const renderView: RenderView = async (image, model, size, view) => {
-	const tensor = await toInputTensor(image.rgb, image.width, image.height, size, model.contract.input, view.margins, view.kernel);
+	const { crop } = view;
+	const rgb = crop ? await sharp(image.rgb, { raw: { width: image.width, height: image.height, channels: 3 } }).extract(crop).raw().toBuffer() : image.rgb;
+	const { width, height } = crop ?? image;
+	const tensor = await toInputTensor(rgb, width, height, size, model.contract.input, view.margins, view.kernel);
 	return runSegmentation(model.session, model.contract, view.mirror ? mirrorPlanes(tensor, size, 3) : tensor, size);
 };
 
 /** The size×size matte for a quality, from the views `runView` returns (the model's, or a cache of them). */
-export async function matteForQuality(quality: MatteQuality, size: number, runView: RunView): Promise<Buffer> {
+export async function matteForQuality(quality: MatteQuality, size: number, image: ImageSize, runView: RunView): Promise<Buffer> {
 	const plain = await runView(PLAIN_VIEW);
-	if (quality === 'standard') return plain;
-	const mirrored = await runView({ mirror: true, margins: marginsAwayFromSubject(plain, size), kernel: PLAIN_VIEW.kernel });
+	return quality === 'standard' ? plain : highMatte(plain, size, image, runView);
+}
+
+/**
+ * High: where the subject leaves room in the frame, the model also looks at a crop around it (a zoom), and its
+ * matte replaces the plain one inside the crop; where the subject fills the frame, the mirror view is averaged in.
+ */
+export async function highMatte(plain: Buffer, size: number, image: ImageSize, runView: RunView, framing = ZOOM_FRAMING): Promise<Buffer> {
+	const crop = subjectCrop(plain, size, image, framing);
+	return crop ? pasteCrop(plain, await runView({ ...PLAIN_VIEW, crop }), size, crop, image) : mirrorMatte(plain, size, runView);
+}
+
+/** The plain matte averaged with the mirror image's, which has margins on the sides the subject does not touch. */
+export async function mirrorMatte(plain: Buffer, size: number, runView: RunView): Promise<Buffer> {
+	const mirrored = await runView({ ...PLAIN_VIEW, mirror: true, margins: marginsAwayFromSubject(plain, size) });
 	return averageMattes([plain, mirrored]);
 }
