@@ -11,10 +11,10 @@
  * Model outputs per view and the anchor's mattes are cached in bench/out/cache (bench/evalCache.ts), so a
  * re-run costs seconds. Writes bench/out/eval.csv (one row per image and method), bench/out/eval-worst.png
  * and the "eval" section of bench/RESULTS.md. Skips cleanly when ../shared/eval is absent.
- *   npm run eval [-- --no-anchor] [--ablations-on <set,set>] [--sets <set,set>] [--cached-only] [--ablations-from-cache]
+ *   npm run eval [-- --no-anchor] [--ablations-on <set,set>] [--ablations-matching <text>] [--sets <set,set>] [--cached-only] [--ablations-from-cache]
  * --cached-only scores only what is cached (images missing a view are left out and counted; the anchor is
  * not run), for quick offline comparisons while a run is filling the cache; --ablations-from-cache does that
- * for the ablation rows only. A method that covers under
+ * for the ablation rows only; --ablations-matching runs only the ablation rows whose name contains the text. A method that covers under
  * half of a set is left out of that set's rows.
  */
 import { execFileSync } from 'node:child_process';
@@ -30,6 +30,7 @@ import {
 	MARGIN_SHARE,
 	marginsAwayFromSubject,
 	type MatteView,
+	pasteCrop,
 	PLAIN_VIEW,
 	type RunView,
 	subjectCrop,
@@ -78,16 +79,29 @@ const awayFromSubject = async (run: RunView) => marginsAwayFromSubject(await run
 type Size = { width: number; height: number };
 const GRID = { width: size, height: size };
 const toFull = (grid: Buffer, full: Size) => matteToImageSize(grid, GRID, full);
-/** High with another framing of the zoom view; `combine` joins the plain matte and High's inside the crop. */
+/** High with another framing of the zoom view, or another way to join it with the plain view inside the crop. */
 const zoomed =
-	(framing: Partial<ZoomFraming>, combine?: (plain: number, high: number) => number) =>
+	(framing: Partial<ZoomFraming>, combine?: (plain: number, zoomed: number) => number) =>
 	async (run: RunView, full: Size): Promise<Buffer> => {
 		const plain = await run(PLAIN_VIEW);
-		const high = await highMatte(plain, size, full, run, { ...ZOOM_FRAMING, ...framing });
-		if (!combine || !subjectCrop(plain, size, full, { ...ZOOM_FRAMING, ...framing })) return toFull(high, full);
-		return toFull(high.map((value, i) => combine(plain[i], value)) as Buffer, full);
+		const crop = subjectCrop(plain, size, full, { ...ZOOM_FRAMING, ...framing });
+		if (!crop) return toFull(await mirrorMatte(plain, size, run), full);
+		return toFull(pasteCrop(plain, await run({ ...PLAIN_VIEW, crop }), size, crop, full, combine), full);
 	};
+/** The plain view and the mirror view (margins away from the subject) joined per pixel by `combine`. */
+const mirrorCombined =
+	(combine: (plain: number, mirrored: number) => number) =>
+	async (run: RunView, full: Size): Promise<Buffer> => {
+		const plain = await run(PLAIN_VIEW);
+		const mirrored = await run({ ...PLAIN_VIEW, mirror: true, margins: marginsAwayFromSubject(plain, size) });
+		return toFull(plain.map((value, i) => combine(value, mirrored[i])) as Buffer, full);
+	};
+const logit = (value: number) => Math.log((value + 0.5) / (255.5 - value));
 const ABLATIONS: Record<string, (run: RunView, full: Size) => Promise<Buffer>> = {
+	'mirror view, the more confident per pixel': mirrorCombined((a, b) => (Math.abs(a - 127.5) >= Math.abs(b - 127.5) ? a : b)),
+	'mirror view, logits averaged': mirrorCombined((a, b) => Math.round(255 / (1 + Math.exp(-(logit(a) + logit(b)) / 2)))),
+	'mirror view, the larger': mirrorCombined(Math.max),
+	'mirror view, the smaller': mirrorCombined(Math.min),
 	// High before the zoom view: always the mirror view with margins away from the subject.
 	'high before: mirror view': async (run, full) => {
 		const plain = await run(PLAIN_VIEW);
@@ -98,8 +112,8 @@ const ABLATIONS: Record<string, (run: RunView, full: Size) => Promise<Buffer>> =
 		const plain = await run(PLAIN_VIEW);
 		return subjectCrop(plain, size, full) ? toFull(await highMatte(plain, size, full, run), full) : toFull(plain, full);
 	},
-	'high, zoom averaged with the plain view': zoomed({}, (plain, high) => Math.round((plain + high) / 2)),
-	'high, zoom or the plain view, the larger': zoomed({}, Math.max),
+	'high, zoom replaces the plain view in the crop': zoomed({}, (_, zoom) => zoom),
+	'high, zoom averaged with the plain view': zoomed({}, (plain, zoom) => Math.round((plain + zoom) / 2)),
 	'high, zoom context 10 %': zoomed({ context: 0.1 }),
 	'high, zoom context 30 %': zoomed({ context: 0.3 }),
 	'high, zoom only under 30 % of the frame': zoomed({ maxArea: 0.3 }),
@@ -274,6 +288,7 @@ async function main(): Promise<void> {
 	const ablationsFromCache = cachedOnly || process.argv.includes('--ablations-from-cache');
 	const ablationSets = (argument('--ablations-on') ?? SET_ORDER.join(',')).split(',');
 	const onlySets = argument('--sets')?.split(',');
+	const ablationsMatching = argument('--ablations-matching') ?? '';
 	const cases = (await readCases()).filter((c) => !onlySets || onlySets.includes(c.set));
 	if (withAnchor && !cachedOnly) fillAnchorCache(cases);
 	const model: SegmentationModel = await loadSegmentationModel({ id: 'isnet-general-fp16' });
@@ -317,7 +332,7 @@ async function main(): Promise<void> {
 			const anchorPath = join(CACHE_DIR, 'anchor', `${item.key}.png`);
 			if (withAnchor && existsSync(anchorPath)) results.push({ method: 'imgly', matte: await readGrey(anchorPath), ms: cachedMs(anchorPath) });
 		} else {
-			for (const [method, variant] of Object.entries(ABLATIONS)) {
+			for (const [method, variant] of Object.entries(ABLATIONS).filter(([name]) => name.includes(ablationsMatching))) {
 				const spent = new Map<string, number>();
 				const render = cachedRenderView(item.key, spent, ablationsFromCache);
 				const run: RunView = async (v) => viewMatteToGrid(await render(decoded, model, size, v), size, v);

@@ -176,15 +176,27 @@ function placeSpan(centre: number, length: number, extent: number): [number, num
 	return [Math.round(start), Math.min(extent, Math.round(start + length))];
 }
 
-/** The plain view's size×size matte with the grid pixels whose centres lie in `crop` taken from the crop view's matte. */
-export function pasteCrop(plain: Buffer, zoomed: Buffer, size: number, crop: Region, image: ImageSize): Buffer {
+/**
+ * The plain view's size×size matte where the grid pixels whose centres lie in `crop` are joined by `combine`
+ * with the crop view's matte there. The larger of the two by default: the zoom finds small and thin parts
+ * the plain view misses, but alone it loses the context that tells the subject from its surroundings
+ * (replacing the plain matte in the crop lost 0.027 mIoU on ecssd_subset, bench/RESULTS.md).
+ */
+export function pasteCrop(
+	plain: Buffer,
+	zoomed: Buffer,
+	size: number,
+	crop: Region,
+	image: ImageSize,
+	combine: (plain: number, zoomed: number) => number = Math.max,
+): Buffer {
 	const out = Buffer.from(plain);
 	const xs = cropSamples(crop.left, crop.width, image.width, size);
 	for (const { grid: gy, low: y0, high: y1, weight: wy } of cropSamples(crop.top, crop.height, image.height, size)) {
 		for (const { grid: gx, low: x0, high: x1, weight: wx } of xs) {
 			const top = zoomed[y0 * size + x0] + (zoomed[y0 * size + x1] - zoomed[y0 * size + x0]) * wx;
 			const bottom = zoomed[y1 * size + x0] + (zoomed[y1 * size + x1] - zoomed[y1 * size + x0]) * wx;
-			out[gy * size + gx] = Math.round(top + (bottom - top) * wy);
+			out[gy * size + gx] = combine(plain[gy * size + gx], Math.round(top + (bottom - top) * wy));
 		}
 	}
 	return out;

@@ -31,10 +31,10 @@ export type OperatingResolution = 'native' | number;
 export type MatteUpsampling = 'linear' | 'guided';
 
 /**
- * 'standard' runs the model once on the image (Lanczos-3 resize into the model's square). 'high' also runs
- * it on the mirror image with a 2.5 % margin of repeated edge pixels on the sides the subject does not
- * touch, and averages the two mattes (lib/pipeline/matteViews.ts; the figures per set are in
- * bench/RESULTS.md).
+ * 'standard' runs the model once on the image (Lanczos-3 resize into the model's square). 'high' runs it a
+ * second time: on a crop around the subject when the subject leaves room in the frame, else on the mirror
+ * image with a 2.5 % margin of repeated edge pixels on the sides the subject does not touch (highMatte,
+ * lib/segmentation/matteViews.ts; the figures per set are in bench/RESULTS.md).
  */
 export type MatteQuality = 'standard' | 'high';
 
@@ -109,8 +109,9 @@ export async function matteForQuality(quality: MatteQuality, size: number, image
 }
 
 /**
- * High: where the subject leaves room in the frame, the model also looks at a crop around it (a zoom), and its
- * matte replaces the plain one inside the crop; where the subject fills the frame, the mirror view is averaged in.
+ * High: where the subject leaves room in the frame, the model also looks at a crop around it (a zoom), and
+ * the larger of the two mattes is kept inside the crop; where the subject fills the frame, the mirror view is
+ * averaged in.
  */
 export async function highMatte(plain: Buffer, size: number, image: ImageSize, runView: RunView, framing = ZOOM_FRAMING): Promise<Buffer> {
 	const crop = subjectCrop(plain, size, image, framing);

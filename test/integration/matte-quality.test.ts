@@ -88,16 +88,23 @@ describe('Matte Quality', () => {
 		expect(subjectCrop(large, size, image, { ...ZOOM_FRAMING, maxArea: 1 })).toEqual({ left: 0, top: 0, width: 200, height: 100 });
 	});
 
-	it('pastes a crop view into the grid pixels whose centres lie in the crop, resampled', () => {
+	it('joins a crop view with the grid pixels whose centres lie in the crop, resampled: the larger of the two', () => {
 		const size = 8;
-		const plain = Buffer.alloc(size * size, 7);
+		const plain = Buffer.alloc(size * size, 30);
 		// The crop view: column x of the square holds 10 × x.
 		const zoomed = Buffer.from(Array.from({ length: size * size }, (_, i) => (i % size) * 10));
 		// The right half of a 16×16 image: grid columns 4..7 sample the square at 0.5, 2.5, 4.5, 6.5.
-		const pasted = pasteCrop(plain, zoomed, size, { left: 8, top: 0, width: 8, height: 16 }, { width: 16, height: 16 });
-		for (let y = 0; y < size; y++) expect([...pasted.subarray(y * size, y * size + size)]).toEqual([7, 7, 7, 7, 5, 25, 45, 65]);
+		const rightHalf = { left: 8, top: 0, width: 8, height: 16 };
+		const image = { width: 16, height: 16 };
+		const pasted = pasteCrop(plain, zoomed, size, rightHalf, image);
+		const replaced = pasteCrop(plain, zoomed, size, rightHalf, image, (_, zoom) => zoom);
+		for (let y = 0; y < size; y++) {
+			expect([...pasted.subarray(y * size, y * size + size)]).toEqual([30, 30, 30, 30, 30, 30, 45, 65]);
+			expect([...replaced.subarray(y * size, y * size + size)]).toEqual([30, 30, 30, 30, 5, 25, 45, 65]);
+		}
 		// A crop of the whole image maps the square onto the grid unchanged.
-		expect([...pasteCrop(plain, zoomed, size, { left: 0, top: 0, width: 16, height: 16 }, { width: 16, height: 16 })]).toEqual([...zoomed]);
+		const whole = pasteCrop(plain, zoomed, size, { left: 0, top: 0, width: 16, height: 16 }, image, (_, zoom) => zoom);
+		expect([...whole]).toEqual([...zoomed]);
 	});
 
 	it('"high" zooms onto a subject that leaves room in the frame', async () => {
