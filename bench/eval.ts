@@ -25,23 +25,12 @@ import sharp from 'sharp';
 import { type DecodedImage, decodeImage } from '../lib/image/decode';
 import { matteToImageSize, resizePlane } from '../lib/matte/resize';
 import { loadSegmentationModel, type SegmentationModel } from '../lib/models/segmentationModels';
-import {
-	averageMattes,
-	MARGIN_SHARE,
-	marginsAwayFromSubject,
-	type MatteView,
-	pasteCrop,
-	PLAIN_VIEW,
-	type RunView,
-	subjectCrop,
-	viewMatteToGrid,
-	ZOOM_FRAMING,
-	type ZoomFraming,
-} from '../lib/segmentation/matteViews';
-import { highMatte, type MatteQuality, mirrorMatte, segmentImage } from '../lib/segmentation/segmentImage';
+import { averageMattes, MARGIN_SHARE, marginsAwayFromSubject, type MatteView, PLAIN_VIEW, type RunView, viewMatteToGrid } from '../lib/segmentation/matteViews';
+import { type MatteQuality, segmentImage } from '../lib/segmentation/segmentImage';
 import { BORDER_SET_STRIDE, borderCrop } from './borderSet';
 import { CACHE_DIR, cachedMs, cachedRenderView, fileKey, NotCached, readGrey } from './evalCache';
 import { matteScores, type MatteScores, type Plane } from './metrics';
+import { pasteCrop, subjectCrop, ZOOM_FRAMING, type ZoomFraming } from './zoomView';
 import { median, writeResultsSection } from './stats';
 
 const EVAL_DIR = resolve(__dirname, '..', '..', 'shared', 'eval');
@@ -79,13 +68,20 @@ const awayFromSubject = async (run: RunView) => marginsAwayFromSubject(await run
 type Size = { width: number; height: number };
 const GRID = { width: size, height: size };
 const toFull = (grid: Buffer, full: Size) => matteToImageSize(grid, GRID, full);
-/** High with another framing of the zoom view, or another way to join it with the plain view inside the crop. */
+/** The plain view averaged with the mirror view, margins away from the subject: High. */
+const mirrorMatte = async (plain: Buffer, run: RunView) =>
+	averageMattes([plain, await run({ ...PLAIN_VIEW, mirror: true, margins: marginsAwayFromSubject(plain, size) })]);
+/**
+ * High with a zoom view (bench/zoomView.ts) where the subject leaves room in the frame, joined with the plain
+ * matte inside the crop by `combine` (the larger by default), and the mirror view elsewhere; `orPlain` takes
+ * the plain matte alone where there is no zoom, to show what the zoom does by itself.
+ */
 const zoomed =
-	(framing: Partial<ZoomFraming>, combine?: (plain: number, zoomed: number) => number) =>
+	(framing: Partial<ZoomFraming>, combine?: (plain: number, zoomed: number) => number, orPlain = false) =>
 	async (run: RunView, full: Size): Promise<Buffer> => {
 		const plain = await run(PLAIN_VIEW);
 		const crop = subjectCrop(plain, size, full, { ...ZOOM_FRAMING, ...framing });
-		if (!crop) return toFull(await mirrorMatte(plain, size, run), full);
+		if (!crop) return toFull(orPlain ? plain : await mirrorMatte(plain, run), full);
 		return toFull(pasteCrop(plain, await run({ ...PLAIN_VIEW, crop }), size, crop, full, combine), full);
 	};
 /** The plain view and the mirror view (margins away from the subject) joined per pixel by `combine`. */
@@ -98,27 +94,21 @@ const mirrorCombined =
 	};
 const logit = (value: number) => Math.log((value + 0.5) / (255.5 - value));
 const ABLATIONS: Record<string, (run: RunView, full: Size) => Promise<Buffer>> = {
+	// High's two views joined otherwise than by their mean.
 	'mirror view, the more confident per pixel': mirrorCombined((a, b) => (Math.abs(a - 127.5) >= Math.abs(b - 127.5) ? a : b)),
 	'mirror view, logits averaged': mirrorCombined((a, b) => Math.round(255 / (1 + Math.exp(-(logit(a) + logit(b)) / 2)))),
 	'mirror view, the larger': mirrorCombined(Math.max),
 	'mirror view, the smaller': mirrorCombined(Math.min),
-	// High before the zoom view: always the mirror view with margins away from the subject.
-	'high before: mirror view': async (run, full) => {
-		const plain = await run(PLAIN_VIEW);
-		return toFull(await mirrorMatte(plain, size, run), full);
-	},
 	// The zoom where the subject is small, and the plain view alone elsewhere: what the zoom adds by itself.
-	'zoom, else standard': async (run, full) => {
-		const plain = await run(PLAIN_VIEW);
-		return subjectCrop(plain, size, full) ? toFull(await highMatte(plain, size, full, run), full) : toFull(plain, full);
-	},
-	'high, zoom replaces the plain view in the crop': zoomed({}, (_, zoom) => zoom),
-	'high, zoom averaged with the plain view': zoomed({}, (plain, zoom) => Math.round((plain + zoom) / 2)),
-	'high, zoom context 10 %': zoomed({ context: 0.1 }),
-	'high, zoom context 30 %': zoomed({ context: 0.3 }),
-	'high, zoom only under 30 % of the frame': zoomed({ maxArea: 0.3 }),
-	'high, zoom up to 70 % of the frame': zoomed({ maxArea: 0.7 }),
-	'high, zoom at most 2×': zoomed({ maxZoom: 2 }),
+	'zoom view (the larger), else standard': zoomed({}, undefined, true),
+	'zoom view (the larger), else high': zoomed({}),
+	'zoom view replacing the plain matte, else high': zoomed({}, (_, zoom) => zoom),
+	'zoom view averaged with the plain matte, else high': zoomed({}, (plain, zoom) => Math.round((plain + zoom) / 2)),
+	'zoom view (the larger), context 10 %, else high': zoomed({ context: 0.1 }),
+	'zoom view (the larger), context 30 %, else high': zoomed({ context: 0.3 }),
+	'zoom view (the larger) under 30 % of the frame, else high': zoomed({ maxArea: 0.3 }),
+	'zoom view (the larger) up to 70 % of the frame, else high': zoomed({ maxArea: 0.7 }),
+	'zoom view (the larger), at most 2×, else high': zoomed({ maxZoom: 2 }),
 	// The matte shrunk to the image with sharp's prefiltering bilinear kernel (Standard before), not sampled.
 	'standard, matte shrunk with prefilter (Standard before)': async (run, full) => resizePlane(await run(view(false)), GRID, full, 'linear'),
 	// Bilinear resize into the model's square, as ISNet was trained and as the imgly pipeline does. The

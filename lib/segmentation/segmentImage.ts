@@ -5,19 +5,7 @@ import { toInputTensor, runSegmentation } from '../inference/segment';
 import { multiplyMattes } from '../matte/composite';
 import { guidedUpsample } from '../matte/guidedFilter';
 import { matteToImageSize } from '../matte/resize';
-import {
-	averageMattes,
-	type ImageSize,
-	marginsAwayFromSubject,
-	mirrorPlanes,
-	pasteCrop,
-	PLAIN_VIEW,
-	type MatteView,
-	type RunView,
-	subjectCrop,
-	viewMatteToGrid,
-	ZOOM_FRAMING,
-} from './matteViews';
+import { averageMattes, marginsAwayFromSubject, mirrorPlanes, PLAIN_VIEW, type MatteView, type RunView, viewMatteToGrid } from './matteViews';
 import type { SegmentationModel } from '../models/segmentationModels';
 import type { DecodedImage } from '../image/decode';
 
@@ -31,10 +19,10 @@ export type OperatingResolution = 'native' | number;
 export type MatteUpsampling = 'linear' | 'guided';
 
 /**
- * 'standard' runs the model once on the image (Lanczos-3 resize into the model's square). 'high' runs it a
- * second time: on a crop around the subject when the subject leaves room in the frame, else on the mirror
- * image with a 2.5 % margin of repeated edge pixels on the sides the subject does not touch (highMatte,
- * lib/segmentation/matteViews.ts; the figures per set are in bench/RESULTS.md).
+ * 'standard' runs the model once on the image (Lanczos-3 resize into the model's square). 'high' also runs
+ * it on the mirror image with a 2.5 % margin of repeated edge pixels on the sides the subject does not
+ * touch, and averages the two mattes (lib/pipeline/matteViews.ts; the figures per set are in
+ * bench/RESULTS.md).
  */
 export type MatteQuality = 'standard' | 'high';
 
@@ -80,7 +68,7 @@ export async function segmentImage(
 	const size = operatingSize(model, resolution);
 	const started = performance.now();
 	const runView: RunView = async (view) => viewMatteToGrid(await render(image, model, size, view), size, view);
-	const lowResolutionMatte = await matteForQuality(quality, size, image, runView);
+	const lowResolutionMatte = await matteForQuality(quality, size, runView);
 	const inferMs = performance.now() - started;
 	const grid = { width: size, height: size };
 	const upsampled =
@@ -103,23 +91,9 @@ export const renderView: RenderView = async (image, model, size, view) => {
 };
 
 /** The size×size matte for a quality, from the views `runView` returns (the model's, or a cache of them). */
-export async function matteForQuality(quality: MatteQuality, size: number, image: ImageSize, runView: RunView): Promise<Buffer> {
+export async function matteForQuality(quality: MatteQuality, size: number, runView: RunView): Promise<Buffer> {
 	const plain = await runView(PLAIN_VIEW);
-	return quality === 'standard' ? plain : highMatte(plain, size, image, runView);
-}
-
-/**
- * High: where the subject leaves room in the frame, the model also looks at a crop around it (a zoom), and
- * the larger of the two mattes is kept inside the crop; where the subject fills the frame, the mirror view is
- * averaged in.
- */
-export async function highMatte(plain: Buffer, size: number, image: ImageSize, runView: RunView, framing = ZOOM_FRAMING): Promise<Buffer> {
-	const crop = subjectCrop(plain, size, image, framing);
-	return crop ? pasteCrop(plain, await runView({ ...PLAIN_VIEW, crop }), size, crop, image) : mirrorMatte(plain, size, runView);
-}
-
-/** The plain matte averaged with the mirror image's, which has margins on the sides the subject does not touch. */
-export async function mirrorMatte(plain: Buffer, size: number, runView: RunView): Promise<Buffer> {
-	const mirrored = await runView({ ...PLAIN_VIEW, mirror: true, margins: marginsAwayFromSubject(plain, size) });
+	if (quality === 'standard') return plain;
+	const mirrored = await runView({ mirror: true, margins: marginsAwayFromSubject(plain, size), kernel: PLAIN_VIEW.kernel });
 	return averageMattes([plain, mirrored]);
 }
