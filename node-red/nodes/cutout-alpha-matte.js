@@ -15,17 +15,19 @@ module.exports = function (RED) {
 
 	function CutoutAlphaMatteNode(config) {
 		RED.nodes.createNode(this, config);
-		runOperation(RED, this, config, (msg, image, engine) =>
-			core.alphaMatte(image, engine, {
-				binary: config.output === 'binary',
-				threshold: numberOr(config.threshold, 0.5, 'Threshold'),
-				grow: optionalInteger(config.grow, 'Grow / shrink'),
-				feather: numberOr(config.feather, 0, 'Feather'),
-				invert: config.invert === true,
-				guidedUpsampling: config.guidedUpsampling !== false,
-				format: config.format || 'png',
-			}),
-		);
+		runOperation(RED, this, config, {
+			separateMask: false,
+			operate: (msg, image, engine) =>
+				core.alphaMatte(image, engine, {
+					binary: config.output === 'binary',
+					threshold: numberOr(config.threshold, 0.5, 'Threshold'),
+					grow: optionalInteger(config.grow, 'Grow / shrink'),
+					feather: numberOr(config.feather, 0, 'Feather'),
+					invert: config.invert === true,
+					guidedUpsampling: config.guidedUpsampling !== false,
+					format: config.format || 'png',
+				}),
+		});
 	}
 
 	RED.nodes.registerType('cutout-alpha-matte', CutoutAlphaMatteNode);

@@ -29,14 +29,16 @@ module.exports = function (RED) {
 
 	function CutoutInpaintNode(config) {
 		RED.nodes.createNode(this, config);
-		runOperation(RED, this, config, (msg, image, engine) =>
-			core.inpaint(image, engine, {
-				...region(msg, config),
-				dilation: optionalInteger(config.dilation, 'Dilation'),
-				format: config.format || 'png',
-				quality: optionalInteger(config.quality, 'Quality'),
-			}),
-		);
+		runOperation(RED, this, config, {
+			separateMask: true,
+			operate: (msg, image, engine) =>
+				core.inpaint(image, engine, {
+					...region(msg, config),
+					dilation: optionalInteger(config.dilation, 'Dilation'),
+					format: config.format || 'png',
+					quality: optionalInteger(config.quality, 'Quality'),
+				}),
+		});
 	}
 
 	RED.nodes.registerType('cutout-inpaint', CutoutInpaintNode);

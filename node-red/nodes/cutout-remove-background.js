@@ -15,16 +15,18 @@ module.exports = function (RED) {
 
 	function CutoutRemoveBackgroundNode(config) {
 		RED.nodes.createNode(this, config);
-		runOperation(RED, this, config, (msg, image, engine) =>
-			core.removeBackground(image, engine, {
-				format: config.format || 'png',
-				background: config.background === 'color' || config.format === 'jpeg' ? parseColor(config.backgroundColor) : undefined,
-				quality: optionalInteger(config.quality, 'Quality'),
-				includeMask: config.includeMask !== false,
-				cropMargin: config.crop ? (optionalInteger(config.cropMargin, 'Crop margin') ?? 0) : undefined,
-				refineForeground: config.refineForeground !== false,
-			}),
-		);
+		runOperation(RED, this, config, {
+			separateMask: true,
+			operate: (msg, image, engine) =>
+				core.removeBackground(image, engine, {
+					format: config.format || 'png',
+					background: config.background === 'color' || config.format === 'jpeg' ? parseColor(config.backgroundColor) : undefined,
+					quality: optionalInteger(config.quality, 'Quality'),
+					includeMask: config.includeMask !== false,
+					cropMargin: config.crop ? (optionalInteger(config.cropMargin, 'Crop margin') ?? 0) : undefined,
+					refineForeground: config.refineForeground !== false,
+				}),
+		});
 	}
 
 	RED.nodes.registerType('cutout-remove-background', CutoutRemoveBackgroundNode);

@@ -56,7 +56,11 @@ function engineFor(RED, node, config, signal) {
 	}
 	const provider = RED.nodes.getNode(config.provider);
 	if (!provider) {
-		throw new core.CutoutError('invalid_option', 'The engine is Hosted but no Cutout provider is configured', 'Choose or add a provider in the node.');
+		throw new core.CutoutError(
+			'invalid_option',
+			'The engine is Hosted but no Cutout provider is configured',
+			'Choose or add a provider in the node.',
+		);
 	}
 	return provider.engine({ signal, log });
 }
@@ -83,16 +87,17 @@ function describe(value) {
 
 /**
  * A Node-RED error for done(err): the message names the code, and `code` reaches Catch nodes as
- * msg.error.code. `redact` removes the provider key should any text ever carry it.
+ * msg.error.code. Every text passes through `redact`, which removes the provider key should any ever carry it.
  */
 function toNodeRedError(error, redact) {
-	if (!core.isCutoutError(error) && !core.isProviderError(error)) return error;
-	const details = [`code: ${error.code}`];
-	if (error.requestId) details.push(`request id: ${error.requestId}`);
-	const hint = error.hint ? ` ${error.hint}` : '';
-	const reported = new Error(redact(`${error.message} (${details.join(', ')}).${hint}`));
-	reported.name = error.name;
-	reported.code = error.code;
+	const known = core.isCutoutError(error) || core.isProviderError(error);
+	// A provider's message already names its request id.
+	const text = known ? `${error.message} (code: ${error.code}).${error.hint ? ` ${error.hint}` : ''}` : String(error?.message ?? error);
+	const reported = new Error(redact(text));
+	if (known) {
+		reported.name = error.name;
+		reported.code = error.code;
+	}
 	return reported;
 }
 
@@ -100,13 +105,25 @@ function secondsSince(start) {
 	return `${((Date.now() - start) / 1000).toFixed(1)} s`;
 }
 
+/** The output property must not be one the node fills itself. */
+function checkOutputProperty(property, separateMask) {
+	const taken = separateMask ? ['cutout', 'mask'] : ['cutout'];
+	if (taken.includes(property)) {
+		throw new core.CutoutError(
+			'invalid_option',
+			`Output to msg.${property} would be overwritten by the node's own msg.${property}`,
+			'Choose another property, e.g. payload or image.',
+		);
+	}
+}
+
 /**
  * Wires a node's input to one core operation. `operate(msg, image, engine)` returns the core's result; its
- * `image` (or, for Alpha Matte, its `mask`) goes to the configured property, a separate mask to msg.mask and
- * the fields to msg.cutout. One status dot for the node: blue while messages run, then green with the time
- * taken, or red with the error code.
+ * `image` (or, for Alpha Matte, its `mask`) goes to the configured property, a separate mask (`separateMask`:
+ * the operation has one) to msg.mask and the fields to msg.cutout. One status dot for the node: blue while
+ * messages run, then green with the time taken, or red with the error code.
  */
-function runOperation(RED, node, config, operate) {
+function runOperation(RED, node, config, { separateMask, operate }) {
 	const aborter = new AbortController();
 	const property = config.property || 'payload';
 	const provider = config.engine === 'hosted' ? RED.nodes.getNode(config.provider) : undefined;
@@ -118,6 +135,7 @@ function runOperation(RED, node, config, operate) {
 		running += 1;
 		node.status({ fill: 'blue', shape: 'dot', text: running > 1 ? `running (${running})` : 'running' });
 		try {
+			checkOutputProperty(property, separateMask);
 			const image = inputImage(msg);
 			const result = await operate(msg, image, engineFor(RED, node, config, aborter.signal));
 			const primary = result.image ?? result.mask;

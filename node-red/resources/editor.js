@@ -33,17 +33,34 @@ window.CutoutEditor =
 				return model.isDefault;
 			});
 			select.empty();
-			select.append($('<option>').val('').text('Default' + (fallback ? ': ' + fallback.displayName : '')));
+			select.append(
+				$('<option>')
+					.val('')
+					.text('Default' + (fallback ? ': ' + fallback.displayName : '')),
+			);
 			models.forEach(function (model) {
-				select.append($('<option>').val(model.id).text(model.displayName).attr('title', model.description || ''));
+				select.append(
+					$('<option>')
+						.val(model.id)
+						.text(model.displayName)
+						.attr('title', model.description || ''),
+				);
 			});
 			select.val(current || '');
 		}
 
 		function row(field, icon, label, input) {
 			return (
-				'<div class="form-row' + (field.local ? ' cutout-local' : '') + '">' +
-				'<label for="node-input-' + field.name + '"><i class="fa ' + icon + '"></i> ' + label + '</label>' +
+				'<div class="form-row' +
+				(field.local ? ' cutout-local' : '') +
+				'">' +
+				'<label for="node-input-' +
+				field.name +
+				'"><i class="fa ' +
+				icon +
+				'"></i> ' +
+				label +
+				'</label>' +
 				input +
 				'</div>'
 			);
@@ -52,14 +69,26 @@ window.CutoutEditor =
 		/** The rows every Cutout node starts with: engine, provider (hosted), segmentation model and matte quality (local). */
 		function engineRows(modelLabel) {
 			return [
-				row({ name: 'engine' }, 'fa-microchip', 'Engine',
-					'<select id="node-input-engine"><option value="local">Local (this machine)</option><option value="hosted">Hosted API</option></select>'),
-				row({ name: 'provider' }, 'fa-cloud', 'Provider',
-					'<input type="text" id="node-input-provider" /><div class="form-tips" id="cutout-providers-note"></div>'),
+				row(
+					{ name: 'engine' },
+					'fa-microchip',
+					'Engine',
+					'<select id="node-input-engine"><option value="local">Local (this machine)</option><option value="hosted">Hosted API</option></select>',
+				),
+				row(
+					{ name: 'provider' },
+					'fa-cloud',
+					'Provider',
+					'<input type="text" id="node-input-provider" /><div class="form-tips" id="cutout-providers-note"></div>',
+				),
 				row({ name: 'model', local: true }, 'fa-cube', modelLabel, '<select id="node-input-model" style="width: 70%"></select>'),
-				row({ name: 'matteQuality', local: true }, 'fa-sliders', 'Matte quality',
+				row(
+					{ name: 'matteQuality', local: true },
+					'fa-sliders',
+					'Matte quality',
 					'<select id="node-input-matteQuality"><option value="standard">Standard</option>' +
-						'<option value="high">High (two passes, about twice the time)</option></select>'),
+						'<option value="high">High (two passes, about twice the time)</option></select>',
+				),
 			].join('\n');
 		}
 
