@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { type FileHandle, open } from 'node:fs/promises';
-import * as http from 'node:http';
-import * as https from 'node:https';
+import type * as http from 'node:http';
 import { basename, dirname } from 'node:path';
 
 import { CutoutError, isCutoutError } from '../../errors';
 import { isLoopbackHost } from '../../net/loopback';
+import { httpGet, proxyForUrl, type ProxyRoute } from '../../net/proxy';
 import { storageFailure } from './files';
 import { integrityFailure, type PinnedContent } from './verify';
 
@@ -30,12 +30,14 @@ export interface FetchedBody extends PinnedContent {
 	url: URL;
 }
 
-/** Where the download currently is, for error messages (the URL changes with redirects). */
+/** Where the download currently is, for error messages (the URL and the proxy change with redirects). */
 interface Transfer {
 	url: URL;
+	/** The proxy the current request goes through, if any. */
+	route?: ProxyRoute;
 	received: number;
-	/** What the user can do when the download fails. */
-	hint: string;
+	/** Where the file goes, for the hint. */
+	dest: string;
 }
 
 /**
@@ -43,19 +45,15 @@ interface Transfer {
  * the pinned file (announced or sent size over `expectedBytes`). `dest` is where it will end up, for hints.
  */
 export async function fetchToFile(url: URL, expectedBytes: number, partPath: string, dest: string, settings: FetchSettings): Promise<FetchedBody> {
-	const transfer: Transfer = {
-		url,
-		received: 0,
-		hint: `Check that this machine can reach ${url.host}, or download the file elsewhere and copy it to ${dest}.`,
-	};
+	const transfer: Transfer = { url, received: 0, dest };
 	const idle = new AbortController();
 	const signal = AbortSignal.any([settings.signal, idle.signal]);
 	const idleTimer = setTimeout(() => {
 		idle.abort(
 			new CutoutError(
 				'model_download_failed',
-				`No data from ${describeUrl(transfer.url)} for ${settings.idleTimeoutMs} ms (after ${transfer.received} of ${expectedBytes} bytes)`,
-				transfer.hint,
+				`No data from ${describeSource(transfer)} for ${settings.idleTimeoutMs} ms (after ${transfer.received} of ${expectedBytes} bytes)`,
+				hintFor(transfer),
 			),
 		);
 	}, settings.idleTimeoutMs);
@@ -119,14 +117,29 @@ export function formatSize(bytes: number): string {
 	return bytes >= 1_000_000 ? `${(bytes / 1_000_000).toFixed(1)} MB` : `${Math.ceil(bytes / 1000)} kB`;
 }
 
-/** Network errors (reset, refused, DNS) become model_download_failed; our own errors pass through. */
+/** Network errors (reset, refused, DNS, a proxy's refusal) become model_download_failed; our own errors pass through. */
 function asDownloadFailure(error: Error, transfer: Transfer, total: number): CutoutError {
 	if (isCutoutError(error)) return error;
 	const message =
 		transfer.received > 0
-			? `Download of ${describeUrl(transfer.url)} broke off after ${transfer.received} of ${total} bytes: ${error.message}`
-			: `Could not download ${describeUrl(transfer.url)}: ${error.message}`;
-	return new CutoutError('model_download_failed', message, transfer.hint);
+			? `Download of ${describeSource(transfer)} broke off after ${transfer.received} of ${total} bytes: ${error.message}`
+			: `Could not download ${describeSource(transfer)}: ${error.message}`;
+	return new CutoutError('model_download_failed', message, hintFor(transfer));
+}
+
+/** The URL, and the proxy when there is one (never its credentials). */
+function describeSource(transfer: Transfer): string {
+	return transfer.route ? `${describeUrl(transfer.url)} through ${transfer.route.description}` : describeUrl(transfer.url);
+}
+
+/** What the user can do when the download fails. */
+function hintFor(transfer: Transfer): string {
+	const copyElsewhere = `or download the file elsewhere and copy it to ${transfer.dest}.`;
+	if (!transfer.route) return `Check that this machine can reach ${transfer.url.host}, ${copyElsewhere}`;
+	return (
+		`Check that ${transfer.route.description} is up and lets this machine reach ${transfer.url.host}, ` +
+		`list ${transfer.url.hostname} in NO_PROXY to connect directly, ${copyElsewhere}`
+	);
 }
 
 async function openFollowingRedirects(
@@ -138,7 +151,9 @@ async function openFollowingRedirects(
 	onResponse: () => void,
 ): Promise<http.IncomingMessage> {
 	for (let redirects = 0; ; redirects += 1) {
-		const response = await get(transfer.url, signal);
+		transfer.route = proxyForUrl(transfer.url);
+		if (transfer.route) settings.log(`Connecting to ${transfer.url.host} through ${transfer.route.description}`);
+		const response = await httpGet(transfer.url, transfer.route, REQUEST_HEADERS, signal);
 		onResponse();
 		const status = response.statusCode ?? 0;
 		if (REDIRECT_STATUSES.has(status)) {
@@ -147,12 +162,12 @@ async function openFollowingRedirects(
 			if (!location) {
 				throw new CutoutError(
 					'model_download_failed',
-					`${describeUrl(transfer.url)} answered HTTP ${status} without a Location`,
-					transfer.hint,
+					`${describeSource(transfer)} answered HTTP ${status} without a Location`,
+					hintFor(transfer),
 				);
 			}
 			if (redirects === MAX_REDIRECTS) {
-				throw new CutoutError('model_download_failed', `${describeUrl(start)} redirected more than ${MAX_REDIRECTS} times`, transfer.hint);
+				throw new CutoutError('model_download_failed', `${describeUrl(start)} redirected more than ${MAX_REDIRECTS} times`, hintFor(transfer));
 			}
 			transfer.url = resolveRedirectTarget(transfer.url, location, settings.allowInsecureLoopback);
 			settings.log(`Following a redirect to ${describeUrl(transfer.url)}`);
@@ -162,8 +177,8 @@ async function openFollowingRedirects(
 			response.destroy();
 			throw new CutoutError(
 				'model_download_failed',
-				`Downloading ${describeUrl(transfer.url)} failed: HTTP ${status} ${response.statusMessage ?? ''}`.trimEnd(),
-				transfer.hint,
+				`Downloading ${describeSource(transfer)} failed: HTTP ${status} ${response.statusMessage ?? ''}`.trimEnd(),
+				hintFor(transfer),
 			);
 		}
 		const announced = response.headers['content-length'];
@@ -175,14 +190,6 @@ async function openFollowingRedirects(
 	}
 }
 
-function get(url: URL, signal: AbortSignal): Promise<http.IncomingMessage> {
-	const client = url.protocol === 'https:' ? https : http;
-	return new Promise((resolveResponse, reject) => {
-		// agent: false gives every download its own connection, closed afterwards: no idle sockets to CDNs linger.
-		const request = client.get(url, { agent: false, signal, headers: REQUEST_HEADERS }, resolveResponse);
-		request.on('error', reject);
-	});
-}
 
 /** Streams the body into a new .part file, hashing as it goes; refuses more bytes than pinned. */
 async function saveBody(
