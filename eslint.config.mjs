@@ -1,5 +1,9 @@
 import { configWithoutCloudSupport } from '@n8n/node-cli/eslint';
 
+const FRONT_END_IMPORT =
+	'lib/ is the framework-free core: the front ends (n8n nodes and credentials, Node-RED nodes) import it, never the ' +
+	'reverse. Take what the core needs as arguments or injected functions instead.';
+
 export default [
 	...configWithoutCloudSupport,
 	{
@@ -16,6 +20,19 @@ export default [
 		rules: {
 			// The core does not import n8n-workflow by design; the nodes turn its CutoutErrors into n8n errors.
 			'@n8n/community-nodes/require-node-api-error': 'off',
+			// The typescript-eslint version also sees `import type` and `import x = require()`.
+			'@typescript-eslint/no-restricted-imports': [
+				'error',
+				{
+					patterns: [
+						{
+							// `**/node-red` also matches the node-red package itself, and relative paths to the folder.
+							group: ['n8n-workflow', 'n8n-workflow/*', '@node-red/*', ...['nodes', 'credentials', 'node-red'].flatMap((dir) => [`**/${dir}`, `**/${dir}/*`])],
+							message: FRONT_END_IMPORT,
+						},
+					],
+				},
+			],
 		},
 	},
 	{
