@@ -1,8 +1,21 @@
+import js from '@eslint/js';
 import { configWithoutCloudSupport } from '@n8n/node-cli/eslint';
+import globals from 'globals';
+
+/** Tests, benchmarks and scripts: linted for real problems, not held to the rules for published nodes. */
+const TOOLING_DIRS = ['test', 'bench', 'scripts'];
 
 const FRONT_END_IMPORT =
 	'lib/ is the framework-free core: the front ends (n8n nodes and credentials, Node-RED nodes) import it, never the ' +
 	'reverse. Take what the core needs as arguments or injected functions instead.';
+
+/** The community-node plugin judges nodes, credentials and package.json, which tests and tools are not. */
+const communityNodeRulesOff = Object.fromEntries(
+	configWithoutCloudSupport
+		.flatMap((config) => Object.keys(config.rules ?? {}))
+		.filter((rule) => rule.startsWith('@n8n/community-nodes/'))
+		.map((rule) => [rule, 'off']),
+);
 
 export default [
 	...configWithoutCloudSupport,
@@ -42,5 +55,20 @@ export default [
 			// only work on an item's image binary.
 			'@n8n/community-nodes/node-usable-as-tool': 'off',
 		},
+	},
+	{
+		files: TOOLING_DIRS.map((dir) => `${dir}/**/*.ts`),
+		rules: {
+			...communityNodeRulesOff,
+			// Command-line tools and harnesses report on the console.
+			'no-console': 'off',
+			// Destructuring a property out to leave the rest is how tests and tools drop a field.
+			'@typescript-eslint/no-unused-vars': ['error', { ignoreRestSiblings: true }],
+		},
+	},
+	{
+		files: TOOLING_DIRS.map((dir) => `${dir}/**/*.js`),
+		...js.configs.recommended,
+		languageOptions: { sourceType: 'commonjs', globals: globals.node },
 	},
 ];
