@@ -12,8 +12,8 @@ import sharp from 'sharp';
 
 import type { DecodedImage } from '../lib/image/decode';
 import type { SegmentationModel } from '../lib/models/segmentationModels';
-import { viewName } from '../lib/pipeline/matteViews';
-import { type RenderView, renderView } from '../lib/pipeline/segmentImage';
+import { viewName } from '../lib/segmentation/matteViews';
+import { type RenderView, renderView } from '../lib/segmentation/segmentImage';
 
 export const CACHE_DIR = join(__dirname, 'out', 'cache');
 

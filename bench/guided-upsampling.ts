@@ -20,7 +20,7 @@ import { decodeImage, type DecodedImage } from '../lib/image/decode';
 import { GUIDED_DEFAULTS, type GuidedUpsampleOptions, guidedUpsample } from '../lib/matte/guidedFilter';
 import { resizePlane, resizeRgb } from '../lib/matte/resize';
 import { loadSegmentationModel } from '../lib/models/segmentationModels';
-import { segmentImage } from '../lib/pipeline/segmentImage';
+import { segmentImage } from '../lib/segmentation/segmentImage';
 
 const SET_DIR = resolve(__dirname, '..', '..', 'shared', 'eval', 'alphamatting_train_lowres');
 const LIMITS = { maxPixels: 64e6, maxInputBytes: 1e9 };

@@ -18,7 +18,7 @@ import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 
 import { type InpaintEngine, loadInpaintEngine } from '../lib/inpaint/engines';
-import { fillHoles } from '../lib/pipeline/inpaint';
+import { fillHoles } from '../lib/inpaint/fill';
 
 const SET_DIR = resolve(__dirname, '..', '..', 'shared', 'eval', 'inpainting');
 const OUT_DIR = resolve(__dirname, 'out');

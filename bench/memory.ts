@@ -8,8 +8,8 @@
 import sharp from 'sharp';
 
 import { releaseSessions, sessionCount } from '../lib/inference/sessions';
-import { loadSegmentationModel } from '../lib/models/segmentationModels';
-import { removeBackground } from '../lib/pipeline/removeBackground';
+import { localEngine } from '../lib/engines/local';
+import { removeBackground } from '../lib/pipeline';
 import { makeScene, sceneAsJpeg } from '../test/helpers/scene';
 
 const LIMITS = { maxPixels: 100e6, maxInputBytes: 1e9 };
@@ -24,17 +24,16 @@ async function peak(megapixels: number): Promise<object> {
 	const width = Math.round(Math.sqrt(megapixels * 1e6 * 1.5));
 	const height = Math.round(width / 1.5);
 	const jpeg = await sceneAsJpeg(makeScene(width, height));
-	const model = await loadSegmentationModel({ id: 'isnet-general-fp16' });
-	await removeBackground(jpeg, model, { limits: LIMITS });
+	await removeBackground(jpeg, localEngine({ segmentationModel: 'isnet-general-fp16' }), { limits: LIMITS });
 	return { width, height, maxRssMb: process.resourceUsage().maxRSS / 1024 };
 }
 
 async function soak(items: number): Promise<object> {
 	const jpeg = await sceneAsJpeg(makeScene(640, 480));
-	const model = await loadSegmentationModel({ id: 'u2netp' });
+	const engine = localEngine({ segmentationModel: 'u2netp' });
 	let rssAfter50 = 0;
 	for (let i = 1; i <= items; i++) {
-		await removeBackground(jpeg, model, { limits: LIMITS });
+		await removeBackground(jpeg, engine, { limits: LIMITS });
 		if (i === 50) rssAfter50 = settledRss();
 	}
 	const rssAfterLast = settledRss();

@@ -25,9 +25,9 @@ import { EMBEDDED_ENGINES, loadInpaintEngine } from '../lib/inpaint/engines';
 import { toInputTensor } from '../lib/inference/segment';
 import { findModel, loadCatalog } from '../lib/models/catalog';
 import { loadSegmentationModel } from '../lib/models/segmentationModels';
+import { localEngine } from '../lib/engines/local';
 import { locateWeights } from '../lib/models/weights';
-import { alphaMatte } from '../lib/pipeline/alphaMatte';
-import { removeBackground } from '../lib/pipeline/removeBackground';
+import { alphaMatte, removeBackground } from '../lib/pipeline';
 import { RemoveBackground } from '../nodes/RemoveBackground/RemoveBackground.node';
 import { LOCAL_U2NETP_PARAMETERS } from '../test/helpers/nodeParameters';
 import { makeScene, sceneAsJpeg } from '../test/helpers/scene';
@@ -71,15 +71,15 @@ async function p0(tensor: Float32Array): Promise<{ rows: ResultRow[]; oursMs: nu
 }
 
 async function p1(jpegs: Jpegs, forward: number): Promise<{ rows: ResultRow[]; endToEnd: Record<string, number> }> {
-	const model = await loadSegmentationModel({ id: MODEL_ID });
+	const engine = localEngine({ segmentationModel: MODEL_ID });
 	const rows: ResultRow[] = [];
 	const endToEnd: Record<string, number> = {};
 	const runs = [...IMAGES.map((image) => ({ image, pngEffort: undefined })), { image: IMAGES[1], pngEffort: 'fast' as const }];
 	for (const { image, pngEffort } of runs) {
 		const splits: Record<string, number[]> = { decodeMs: [], inferMs: [], refineMs: [], encodeMs: [] };
 		const ms = await medianMs(async () => {
-			const result = await removeBackground(jpegs[image.label], model, { limits: LIMITS, pngEffort });
-			for (const key of Object.keys(splits)) splits[key].push(result.timings[key as keyof typeof result.timings]);
+			const { fields } = await removeBackground(jpegs[image.label], engine, { limits: LIMITS, pngEffort });
+			for (const key of Object.keys(splits)) splits[key].push(fields.timings[key as keyof typeof fields.timings]);
 		}, REPETITIONS);
 		const label = pngEffort ? `${image.label}, PNG Effort ${pngEffort}` : image.label;
 		if (!pngEffort) endToEnd[image.label] = ms;
@@ -166,9 +166,9 @@ async function p5(jpegs: Jpegs): Promise<ResultRow[]> {
 		const split = `decode ${run.decodeMs} / mask ${run.maskMs} / fill ${run.fillMs} / encode ${run.encodeMs}; CPU ${run.cpuMs} ms`;
 		rows.push({ id: 'P5', what: `Inpaint 12 MP, 5 % hole, ${id} (ms: ${split})`, figure: `${run.totalMs} ms` });
 	}
-	const model = await loadSegmentationModel({ id: MODEL_ID });
+	const engine = localEngine({ segmentationModel: MODEL_ID });
 	for (const guidedUpsampling of [false, true]) {
-		const ms = await medianMs(() => alphaMatte(jpegs['12 MP'], model, { guidedUpsampling, limits: LIMITS }), REPETITIONS);
+		const ms = await medianMs(() => alphaMatte(jpegs['12 MP'], engine, { guidedUpsampling, limits: LIMITS }), REPETITIONS);
 		rows.push({ id: 'P5', what: `Alpha Matte 12 MP, ${guidedUpsampling ? 'guided' : 'linear'} upsampling`, figure: `${ms.toFixed(0)} ms` });
 	}
 	return rows;

@@ -1,6 +1,7 @@
 import type { ICredentialTestRequest, ICredentialType } from 'n8n-workflow';
 
-import { headerAuthentication, providerCredentialProperties } from './providerCredential';
+import { clipdrop } from '../lib/providers/clients/clipdrop';
+import { providerAuthentication, providerCredentialProperties } from './providerCredential';
 
 /** Clipdrop: `x-api-key`. */
 export class ClipdropApi implements ICredentialType {
@@ -14,7 +15,7 @@ export class ClipdropApi implements ICredentialType {
 
 	properties = providerCredentialProperties('https://clipdrop-api.co');
 
-	authenticate = headerAuthentication('x-api-key', '={{$credentials.apiKey}}');
+	authenticate = providerAuthentication(clipdrop);
 
 	// Clipdrop has no endpoint that checks a key for free. A request without an image spends nothing: with a
 	// good key it is refused as incomplete (400), with a missing or wrong key Clipdrop says so (401/403, its

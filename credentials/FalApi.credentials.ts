@@ -1,7 +1,8 @@
 import type { ICredentialTestRequest, ICredentialType } from 'n8n-workflow';
 
 import { FAL_PLATFORM_URL_EXPRESSION } from '../lib/providers/clients/falPlatform';
-import { headerAuthentication, providerCredentialProperties } from './providerCredential';
+import { fal } from '../lib/providers/clients/fal';
+import { providerAuthentication, providerCredentialProperties } from './providerCredential';
 
 /** fal.ai: `Authorization: Key <key>`; the queue host in Base URL, the synchronous host next to it. */
 export class FalApi implements ICredentialType {
@@ -23,7 +24,7 @@ export class FalApi implements ICredentialType {
 		},
 	]);
 
-	authenticate = headerAuthentication('Authorization', '=Key {{$credentials.apiKey}}');
+	authenticate = providerAuthentication(fal);
 
 	// fal has no account endpoint on its queue host. The Platform API's pricing lookup needs the key, runs no
 	// model and costs nothing: on api.fal.ai for the default Base URL, on the Base URL itself otherwise (a

@@ -1,6 +1,7 @@
 import type { ICredentialTestRequest, ICredentialType } from 'n8n-workflow';
 
-import { headerAuthentication, providerCredentialProperties } from './providerCredential';
+import { knockout } from '../lib/providers/clients/knockout';
+import { providerAuthentication, providerCredentialProperties } from './providerCredential';
 
 /** knockout: `Authorization: Bearer <token>`; open source, so Base URL may point at a self-hosted server. */
 export class KnockoutApi implements ICredentialType {
@@ -14,7 +15,7 @@ export class KnockoutApi implements ICredentialType {
 
 	properties = providerCredentialProperties('https://useknockout--api.modal.run');
 
-	authenticate = headerAuthentication('Authorization', '=Bearer {{$credentials.apiKey}}');
+	authenticate = providerAuthentication(knockout);
 
 	// The cost estimator needs the token but runs no model and spends no credit; a wrong token is a 401/403.
 	test: ICredentialTestRequest = {

@@ -1,6 +1,7 @@
 import type { ICredentialTestRequest, ICredentialType } from 'n8n-workflow';
 
-import { headerAuthentication, providerCredentialProperties } from './providerCredential';
+import { photoroom } from '../lib/providers/clients/photoroom';
+import { providerAuthentication, providerCredentialProperties } from './providerCredential';
 
 /** Photoroom: `x-api-key`; the test reads the account's remaining images, which costs nothing. */
 export class PhotoroomApi implements ICredentialType {
@@ -14,7 +15,7 @@ export class PhotoroomApi implements ICredentialType {
 
 	properties = providerCredentialProperties('https://sdk.photoroom.com');
 
-	authenticate = headerAuthentication('x-api-key', '={{$credentials.apiKey}}');
+	authenticate = providerAuthentication(photoroom);
 
 	test: ICredentialTestRequest = {
 		request: { baseURL: '={{$credentials.baseUrl}}', url: '/v1/account', method: 'GET' },

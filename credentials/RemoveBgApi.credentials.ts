@@ -1,6 +1,7 @@
 import type { ICredentialTestRequest, ICredentialType } from 'n8n-workflow';
 
-import { headerAuthentication, providerCredentialProperties } from './providerCredential';
+import { removebg } from '../lib/providers/clients/removebg';
+import { providerAuthentication, providerCredentialProperties } from './providerCredential';
 
 /** remove.bg: `X-Api-Key`; the test reads the account, which costs nothing. */
 export class RemoveBgApi implements ICredentialType {
@@ -14,7 +15,7 @@ export class RemoveBgApi implements ICredentialType {
 
 	properties = providerCredentialProperties('https://api.remove.bg');
 
-	authenticate = headerAuthentication('X-Api-Key', '={{$credentials.apiKey}}');
+	authenticate = providerAuthentication(removebg);
 
 	test: ICredentialTestRequest = {
 		request: { baseURL: '={{$credentials.baseUrl}}', url: '/v1.0/account', method: 'GET' },

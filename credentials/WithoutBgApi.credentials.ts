@@ -1,6 +1,7 @@
 import type { ICredentialTestRequest, ICredentialType } from 'n8n-workflow';
 
-import { headerAuthentication, providerCredentialProperties } from './providerCredential';
+import { withoutbg } from '../lib/providers/clients/withoutbg';
+import { providerAuthentication, providerCredentialProperties } from './providerCredential';
 
 /** withoutBG: `X-API-Key`; the test reads the remaining credit, which costs nothing. */
 export class WithoutBgApi implements ICredentialType {
@@ -14,7 +15,7 @@ export class WithoutBgApi implements ICredentialType {
 
 	properties = providerCredentialProperties('https://api.withoutbg.com');
 
-	authenticate = headerAuthentication('X-API-Key', '={{$credentials.apiKey}}');
+	authenticate = providerAuthentication(withoutbg);
 
 	test: ICredentialTestRequest = {
 		request: { baseURL: '={{$credentials.baseUrl}}', url: '/available-credit', method: 'GET' },

@@ -1,5 +1,7 @@
 import type { IAuthenticateGeneric, INodeProperties } from 'n8n-workflow';
 
+import type { RemoteProvider } from '../lib/providers/types';
+
 /**
  * What every hosted-provider credential holds: the API key and the base URL (the real host by default; a
  * proxy, a self-hosted server or a test's 127.0.0.1 otherwise).
@@ -25,7 +27,8 @@ export function providerCredentialProperties(defaultBaseUrl: string, extra: INod
 	];
 }
 
-/** The key sent in one header; `template` is an n8n expression such as '=Bearer {{$credentials.apiKey}}'. */
-export function headerAuthentication(header: string, template: string): IAuthenticateGeneric {
-	return { type: 'generic', properties: { headers: { [header]: template } } };
+/** The key in the header the provider's client declares (the same one front ends outside n8n send). */
+export function providerAuthentication(provider: RemoteProvider): IAuthenticateGeneric {
+	const scheme = provider.auth.scheme ? `${provider.auth.scheme} ` : '';
+	return { type: 'generic', properties: { headers: { [provider.auth.header]: `=${scheme}{{$credentials.apiKey}}` } } };
 }

@@ -7,8 +7,8 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import sharp from 'sharp';
 
-import { loadSegmentationModel } from '../lib/models/segmentationModels';
-import { removeBackground } from '../lib/pipeline/removeBackground';
+import { localEngine } from '../lib/engines/local';
+import { removeBackground } from '../lib/pipeline';
 import { makeScene, sceneAsPng } from '../test/helpers/scene';
 
 const OUT = resolve(__dirname, '..', 'docs', 'images');
@@ -28,8 +28,7 @@ async function main(): Promise<void> {
 	mkdirSync(OUT, { recursive: true });
 	const scene = makeScene(480, 360);
 	const input = await sceneAsPng(scene);
-	const model = await loadSegmentationModel({ id: 'isnet-general-fp16' });
-	const result = await removeBackground(input, model, { limits: { maxPixels: 64e6, maxInputBytes: 1e9 } });
+	const result = await removeBackground(input, localEngine({ segmentationModel: 'isnet-general-fp16' }), { limits: { maxPixels: 64e6, maxInputBytes: 1e9 } });
 	const raw = { raw: { width: scene.width, height: scene.height, channels: 3 as const } };
 	const cutoutOnChecker = await sharp(checkerboard(scene.width, scene.height), raw)
 		.composite([{ input: result.image.data }])

@@ -40,6 +40,9 @@ interface Pixels {
 
 const SUPPORTED_FORMATS_HINT = `Supported formats: ${Object.values(IMAGE_FORMAT_NAMES).join(', ')}.`;
 
+/** 64 MP and 100 MB: what the nodes allow unless told otherwise. */
+export const DEFAULT_DECODE_LIMITS: DecodeLimits = { maxPixels: 64_000_000, maxInputBytes: 100 * 1024 * 1024 };
+
 export async function decodeImage(input: Buffer, limits: DecodeLimits): Promise<DecodedImage> {
 	assertLimits(limits);
 	if (input.length === 0) {

@@ -1,57 +1,63 @@
-import { decodeImage, type DecodeLimits } from '../image/decode';
-import { refineForeground } from '../matte/foreground';
-import type { SegmentationModel } from '../models/segmentationModels';
-import { type CutoutEncodeOptions, type EncodedCutout, encodeCutout } from './encodeCutout';
-import { type MatteQuality, type OperatingResolution, segmentImage } from './segmentImage';
+import type { Engine, EngineReport, MatteTimings } from '../engines/engine';
+import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../image/decode';
+import { type CutoutEncodeOptions, encodeCutout } from '../image/encodeCutout';
+import type { EncodedImage } from '../image/encode';
+import type { Box } from '../matte/stats';
+import { stopwatch } from '../stopwatch';
 
 export interface RemoveBackgroundOptions extends CutoutEncodeOptions {
-	resolution?: OperatingResolution;
-	/** 'high' also runs the model on the mirror image and averages (see MatteQuality); default 'standard'. */
-	matteQuality?: MatteQuality;
-	/** Blur-fusion foreground colour estimation (default on). */
+	/** Foreground colours at soft edges without the old background's tint (default on). */
 	refineForeground?: boolean;
-	limits: DecodeLimits;
+	/** Default 64 MP and 100 MB. */
+	limits?: DecodeLimits;
 }
 
-export interface Timings {
-	decodeMs: number;
-	inferMs: number;
-	refineMs: number;
+export interface RemoveBackgroundTimings extends MatteTimings {
 	encodeMs: number;
 }
 
-export interface RemoveBackgroundResult extends EncodedCutout {
+/** The same fields whichever engine ran (null where an engine has nothing to report). */
+export interface RemoveBackgroundFields extends EngineReport {
 	/** Size of the input (after EXIF orientation). */
 	width: number;
 	height: number;
-	model: string;
-	timings: Timings;
+	/** Share of the image that is subject (mean alpha), 4 decimals. */
+	foregroundFraction: number;
+	subjectBox: Box | null;
+	/** Present when the output was cropped to the subject. */
+	crop?: Box;
+	timings: RemoveBackgroundTimings;
 }
 
-export async function removeBackground(
-	input: Buffer,
-	model: SegmentationModel,
-	options: RemoveBackgroundOptions,
-): Promise<RemoveBackgroundResult> {
-	let mark = performance.now();
-	const lap = () => {
-		const now = performance.now();
-		const elapsed = now - mark;
-		mark = now;
-		return Math.round(elapsed);
+export interface RemoveBackgroundResult {
+	/** The cutout: RGBA, or flattened onto the background colour. */
+	image: EncodedImage;
+	/** The 8-bit mask as PNG, unless includeMask is false. */
+	mask?: EncodedImage;
+	fields: RemoveBackgroundFields;
+}
+
+/** Cuts the subject out of an image at the input's full resolution, on the given engine. */
+export async function removeBackground(input: Buffer, engine: Engine, options: RemoveBackgroundOptions = {}): Promise<RemoveBackgroundResult> {
+	const cutout = await engine.cutout(input, {
+		limits: options.limits ?? DEFAULT_DECODE_LIMITS,
+		refineForeground: options.refineForeground !== false,
+		includeMask: options.includeMask !== false,
+	});
+	const lap = stopwatch();
+	const { width, height } = cutout;
+	const encoded = await encodeCutout(cutout.foreground, cutout.alpha, width, height, options);
+	return {
+		image: encoded.image,
+		mask: encoded.mask,
+		fields: {
+			width,
+			height,
+			...cutout.report,
+			foregroundFraction: Number(encoded.foregroundFraction.toFixed(4)),
+			subjectBox: encoded.subjectBox,
+			...(encoded.crop ? { crop: encoded.crop } : {}),
+			timings: { ...cutout.timings, encodeMs: lap() },
+		},
 	};
-
-	const decoded = await decodeImage(input, options.limits);
-	const decodeMs = lap();
-	const { matte } = await segmentImage(decoded, model, { resolution: options.resolution, quality: options.matteQuality });
-	const inferMs = lap();
-	const foreground =
-		options.refineForeground === false ? decoded.rgb : await refineForeground(decoded.rgb, matte, decoded.width, decoded.height);
-	const refineMs = lap();
-
-	const { width, height } = decoded;
-	const encoded = await encodeCutout(foreground, matte, width, height, options);
-	const encodeMs = lap();
-
-	return { ...encoded, width, height, model: model.id, timings: { decodeMs, inferMs, refineMs, encodeMs } };
 }

@@ -113,6 +113,8 @@ export interface RemoteProvider {
 	displayName: string;
 	/** Name of the n8n credential type (credentials/<Name>.credentials.ts). */
 	credentialType: string;
+	/** How the API key travels: in this header, after the scheme word when there is one ("Key <key>"). */
+	auth: { header: string; scheme?: string };
 	defaultBaseUrl: string;
 	limits: ProviderLimits;
 	/** Statuses whose meaning differs from the usual 401 key / 402 credits / 403 key. */

@@ -1,5 +1,4 @@
 import {
-	type IDataObject,
 	type IExecuteFunctions,
 	type INodeExecutionData,
 	type INodeType,
@@ -8,22 +7,19 @@ import {
 } from 'n8n-workflow';
 
 import type { MaskOutputFormat } from '../../lib/image/encode';
-import { loadSegmentationModel } from '../../lib/models/segmentationModels';
-import { alphaMatte, type AlphaMatteOptions, checkShapeOptions, type EncodedMatte, encodeMatte, shapeMatte } from '../../lib/pipeline/alphaMatte';
-import { stopwatch } from '../../lib/pipeline/stopwatch';
-import { alphaMatteRemotely } from '../../lib/providers/engine/remote';
+import { alphaMatte } from '../../lib/pipeline';
 import { readInputBinary, writeOutputBinary } from '../shared/binary';
+import { optionsCollection, outputFormatProperty } from '../shared/description';
 import {
 	decodeLimits,
 	engineProperty,
 	inputBinaryProperty,
 	maxMegapixelsOption,
-	readLocalSegmentationSettings,
 	readSegmentationModelChoice,
 	segmentationModelProperties,
 } from '../shared/modelParameters';
 import { outputFieldOption } from '../shared/outputOptions';
-import { mapItemsOnEngine, type RemoteEngine, remoteFields } from '../shared/remoteEngine';
+import { mapItemsOnEngine } from '../shared/engine';
 import { remoteCredentials, remoteProperties } from '../shared/remoteParameters';
 
 interface AlphaMatteNodeOptions {
@@ -72,24 +68,12 @@ export class AlphaMatte implements INodeType {
 				displayOptions: { show: { outputType: ['binary'] } },
 				description: 'Pixels at least this opaque (0–1) become white, the rest black',
 			},
-			{
-				displayName: 'Output Format',
-				name: 'outputFormat',
-				type: 'options',
-				options: [
-					{ name: 'PNG (8-Bit)', value: 'png' },
-					{ name: 'PNG (16-Bit)', value: 'png16' },
-					{ name: 'WebP (Lossless)', value: 'webp' },
-				],
-				default: 'png',
-			},
-			{
-				displayName: 'Options',
-				name: 'options',
-				type: 'collection',
-				placeholder: 'Add option',
-				default: {},
-				options: [
+			outputFormatProperty([
+				{ name: 'PNG (8-Bit)', value: 'png' },
+				{ name: 'PNG (16-Bit)', value: 'png16' },
+				{ name: 'WebP (Lossless)', value: 'webp' },
+			]),
+			optionsCollection([
 					{
 						displayName: 'Feather (Px)',
 						name: 'feather',
@@ -122,18 +106,18 @@ export class AlphaMatte implements INodeType {
 					},
 					outputFieldOption('mask'),
 					maxMegapixelsOption,
-				],
-			},
+			]),
 		],
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		return mapItemsOnEngine(this, 'alphaMatte', async (itemIndex, _item, remote) => {
+		return mapItemsOnEngine(this, 'alphaMatte', async (itemIndex, _item, engineFor) => {
 			const field = this.getNodeParameter('binaryPropertyName', itemIndex) as string;
 			const options = this.getNodeParameter('options', itemIndex, {}) as AlphaMatteNodeOptions;
 			const binary = (this.getNodeParameter('outputType', itemIndex) as string) === 'binary';
 			const { buffer, meta } = await readInputBinary(this, itemIndex, field);
-			const settings: MatteSettings = {
+			const engine = engineFor(() => ({ segmentationModel: readSegmentationModelChoice(this, itemIndex) }));
+			const result = await alphaMatte(buffer, engine, {
 				guidedUpsampling: options.guidedUpsampling ?? true,
 				binary,
 				threshold: binary ? (this.getNodeParameter('threshold', itemIndex, 0.5) as number) : undefined,
@@ -142,48 +126,11 @@ export class AlphaMatte implements INodeType {
 				invert: options.invert,
 				format: this.getNodeParameter('outputFormat', itemIndex) as MaskOutputFormat,
 				limits: decodeLimits(options.maxMegapixels ?? 64),
-			};
-
-			const result = remote
-				? await matteRemotely(remote, itemIndex, buffer, settings)
-				: await matteLocally(this, itemIndex, buffer, settings);
+			});
 			return {
-				fields: {
-					...result.fields,
-					foregroundFraction: Number(result.foregroundFraction.toFixed(4)),
-					subjectBox: result.subjectBox ? { ...result.subjectBox } : null,
-				},
+				fields: result.fields,
 				binaries: { [options.maskField || 'mask']: await writeOutputBinary(this, result.mask, meta, '-mask') },
 			};
 		});
 	}
-}
-
-type MatteSettings = Omit<AlphaMatteOptions, 'resolution' | 'matteQuality'>;
-type NodeMatte = EncodedMatte & { fields: IDataObject };
-
-async function matteLocally(ctx: IExecuteFunctions, itemIndex: number, input: Buffer, settings: MatteSettings): Promise<NodeMatte> {
-	const model = await loadSegmentationModel(readSegmentationModelChoice(ctx, itemIndex), {
-		// No cancel signal: the session and its download are shared with other items and executions.
-		log: (message) => ctx.logger.info(`Cutout: ${message}`),
-	});
-	const result = await alphaMatte(input, model, { ...settings, ...readLocalSegmentationSettings(ctx, itemIndex) });
-	return {
-		...result,
-		fields: { width: result.width, height: result.height, model: result.model, engine: 'local', timings: { ...result.timings } },
-	};
-}
-
-/** The provider's matte at full resolution, shaped and encoded here exactly as the local one is. */
-async function matteRemotely(remote: RemoteEngine, itemIndex: number, input: Buffer, settings: MatteSettings): Promise<NodeMatte> {
-	checkShapeOptions(settings);
-	const lap = stopwatch();
-	const matte = await alphaMatteRemotely(remote.provider, input, remote.context(itemIndex), {
-		...remote.runOptions(itemIndex),
-		decodeLimits: settings.limits,
-	});
-	const providerMs = lap();
-	const shaped = await shapeMatte(matte.alpha, matte, settings);
-	const encoded = await encodeMatte(shaped, matte, settings);
-	return { ...encoded, fields: { ...remoteFields(remote, matte), timings: { providerMs, encodeMs: lap() } } };
 }

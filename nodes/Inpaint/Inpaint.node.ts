@@ -8,27 +8,23 @@ import {
 	NodeConnectionTypes,
 } from 'n8n-workflow';
 
-import { encodeMask, encodeRgb, type EncodedImage } from '../../lib/image/encode';
-import { DEFAULT_INPAINT_ENGINE, loadInpaintEngine } from '../../lib/inpaint/engines';
-import { holeFraction, MAX_DILATION } from '../../lib/inpaint/mask';
+import { DEFAULT_INPAINT_ENGINE } from '../../lib/inpaint/engines';
+import { MAX_DILATION } from '../../lib/inpaint/mask';
 import type { Box } from '../../lib/matte/stats';
-import { loadCatalog } from '../../lib/models/catalog';
-import { loadSegmentationModel } from '../../lib/models/segmentationModels';
-import { DEFAULT_DILATION, inpaint, type InpaintOutputFormat } from '../../lib/pipeline/inpaint';
-import { stopwatch } from '../../lib/pipeline/stopwatch';
-import { inpaintRemotely, type InpaintTarget } from '../../lib/providers/engine/remote';
+import { inpaintingModels } from '../../lib/models/choices';
+import { DEFAULT_DILATION, inpaint, type InpaintOutputFormat } from '../../lib/pipeline';
 import { readInputBinary, writeOutputBinary } from '../shared/binary';
+import { optionsCollection, outputFormatProperty } from '../shared/description';
 import {
 	decodeLimits,
 	engineProperty,
 	inputBinaryProperty,
 	maxMegapixelsOption,
-	readLocalSegmentationSettings,
 	readSegmentationModelChoice,
 	segmentationModelProperties,
 } from '../shared/modelParameters';
 import { outputFieldOption, qualityOption } from '../shared/outputOptions';
-import { LOCAL_ENGINE, mapItemsOnEngine, type RemoteEngine, remoteFields } from '../shared/remoteEngine';
+import { LOCAL_ENGINE, mapItemsOnEngine } from '../shared/engine';
 import { remoteCredentials, remoteProperties } from '../shared/remoteParameters';
 
 interface InpaintNodeOptions {
@@ -37,8 +33,6 @@ interface InpaintNodeOptions {
 	quality?: number;
 	maxMegapixels?: number;
 }
-
-const inpaintingModels = loadCatalog().filter((model) => model.task === 'inpainting');
 
 /** Which parameters each choice of Region to Fill shows; Automatic keeps the precedence mask > box > subject. */
 const REGIONS_SHOWING = { mask: ['auto', 'mask'], box: ['auto', 'box'], subject: ['auto', 'subject'] };
@@ -72,19 +66,7 @@ export class Inpaint implements INodeType {
 				name: 'inpaintModel',
 				type: 'options',
 				displayOptions: { show: { engine: [LOCAL_ENGINE] } },
-				options: [
-					{
-						name: 'Patch Fill (Embedded)',
-						value: 'patch',
-						description: 'Works offline: continues the surrounding textures into the hole (PatchMatch)',
-					},
-					{
-						name: 'Smooth Fill (Embedded, Fast)',
-						value: 'smooth',
-						description: 'Works offline: blends the surrounding colors; best for thin strokes and small blemishes',
-					},
-					...inpaintingModels.map((model) => ({ name: model.displayName, value: model.id, description: model.description })),
-				],
+				options: inpaintingModels().map((model) => ({ name: model.displayName, value: model.id, description: model.description })),
 				default: DEFAULT_INPAINT_ENGINE,
 			},
 			{
@@ -146,135 +128,50 @@ export class Inpaint implements INodeType {
 				default: DEFAULT_DILATION,
 				description: 'Grow the region by this many pixels before filling, so edges and halos go too',
 			},
-			{
-				displayName: 'Output Format',
-				name: 'outputFormat',
-				type: 'options',
-				options: [
-					{ name: 'JPEG', value: 'jpeg' },
-					{ name: 'PNG', value: 'png' },
-					{ name: 'WebP', value: 'webp' },
-				],
-				default: 'png',
-			},
-			{
-				displayName: 'Options',
-				name: 'options',
-				type: 'collection',
-				placeholder: 'Add option',
-				default: {},
-				options: [
+			outputFormatProperty([
+				{ name: 'JPEG', value: 'jpeg' },
+				{ name: 'PNG', value: 'png' },
+				{ name: 'WebP', value: 'webp' },
+			]),
+			optionsCollection([
 					outputFieldOption('image'),
 					outputFieldOption('mask', 'Receives the region actually filled (after dilation)'),
 					maxMegapixelsOption,
 					qualityOption(['jpeg', 'webp']),
-				],
-			},
+			]),
 		],
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		return mapItemsOnEngine(this, 'inpaint', async (itemIndex, item, remote) => {
+		return mapItemsOnEngine(this, 'inpaint', async (itemIndex, item, engineFor) => {
 			const field = this.getNodeParameter('binaryPropertyName', itemIndex) as string;
 			const options = this.getNodeParameter('options', itemIndex, {}) as InpaintNodeOptions;
 			// 'auto' is also what workflows saved before Region to Fill existed mean.
 			const region = this.getNodeParameter('region', itemIndex, 'auto') as InpaintRegion;
 			const { buffer, meta } = await readInputBinary(this, itemIndex, field);
-			const target: InpaintTarget = {
-				mask: await readMask(this, itemIndex, item, region),
-				box: REGIONS_SHOWING.box.includes(region) ? readBoundingBox(this, itemIndex, region === 'box') : undefined,
+			const mask = await readMask(this, itemIndex, item, region);
+			const box = REGIONS_SHOWING.box.includes(region) ? readBoundingBox(this, itemIndex, region === 'box') : undefined;
+			const engine = engineFor(() => ({
+				inpaintModel: this.getNodeParameter('inpaintModel', itemIndex) as string,
+				// The subject's model is a setting only when the subject is what gets erased.
+				segmentationModel: mask || box ? undefined : readSegmentationModelChoice(this, itemIndex),
+			}));
+			const result = await inpaint(buffer, engine, {
+				mask,
+				box,
 				// Expressions may give strings; anything that is not a whole number 0–32 is refused by the core.
 				dilation: Number(this.getNodeParameter('dilation', itemIndex)),
-			};
-			const settings: InpaintSettings = {
 				format: this.getNodeParameter('outputFormat', itemIndex) as InpaintOutputFormat,
 				quality: options.quality,
 				limits: decodeLimits(options.maxMegapixels ?? 64),
+			});
+			const binaries = {
+				[options.imageField || 'image']: await writeOutputBinary(this, result.image, meta),
+				[options.maskField || 'mask']: await writeOutputBinary(this, result.mask, meta, '-mask'),
 			};
-
-			const result = remote
-				? await inpaintViaProvider(remote, itemIndex, buffer, target, settings)
-				: await inpaintLocally(this, itemIndex, buffer, target, settings);
-			const binaries = { [options.imageField || 'image']: await writeOutputBinary(this, result.image, meta) };
-			if (result.mask) binaries[options.maskField || 'mask'] = await writeOutputBinary(this, result.mask, meta, '-mask');
 			return { fields: result.fields, binaries };
 		});
 	}
-}
-
-interface InpaintSettings {
-	format: InpaintOutputFormat;
-	quality?: number;
-	limits: ReturnType<typeof decodeLimits>;
-}
-
-interface NodeInpaint {
-	image: EncodedImage;
-	/** The region filled; absent when a provider picked the subject itself. */
-	mask?: EncodedImage;
-	fields: IDataObject;
-}
-
-async function inpaintLocally(
-	ctx: IExecuteFunctions,
-	itemIndex: number,
-	input: Buffer,
-	target: InpaintTarget,
-	settings: InpaintSettings,
-): Promise<NodeInpaint> {
-	const log = (message: string) => ctx.logger.info(`Cutout: ${message}`);
-	// No cancel signal: sessions and downloads are shared with other items and executions.
-	const engine = await loadInpaintEngine(ctx.getNodeParameter('inpaintModel', itemIndex) as string, { log });
-	const { resolution, matteQuality } = readLocalSegmentationSettings(ctx, itemIndex);
-	const subject =
-		target.mask || target.box
-			? undefined
-			: { model: await loadSegmentationModel(readSegmentationModelChoice(ctx, itemIndex), { log }), resolution, quality: matteQuality };
-	const result = await inpaint(input, { ...settings, engine, mask: target.mask, bbox: target.box, segmentation: subject, dilation: target.dilation });
-	return {
-		image: result.image,
-		mask: result.mask,
-		fields: {
-			width: result.width,
-			height: result.height,
-			mode: result.mode,
-			model: result.model,
-			engine: 'local',
-			...(subject ? { subjectModel: subject.model.id } : {}),
-			holeFraction: Number(result.holeFraction.toFixed(4)),
-			timings: { ...result.timings },
-			...(result.warning ? { warning: result.warning } : {}),
-		},
-	};
-}
-
-/** The provider's fill laid onto the full-resolution input, encoded here as the local result is. */
-async function inpaintViaProvider(
-	remote: RemoteEngine,
-	itemIndex: number,
-	input: Buffer,
-	target: InpaintTarget,
-	settings: InpaintSettings,
-): Promise<NodeInpaint> {
-	const lap = stopwatch();
-	const result = await inpaintRemotely(remote.provider, input, target, remote.context(itemIndex), {
-		...remote.runOptions(itemIndex),
-		decodeLimits: settings.limits,
-	});
-	const providerMs = lap();
-	const { width, height, holes } = result;
-	const image = await encodeRgb(result.rgb, width, height, settings.format, { quality: settings.quality });
-	const mask = holes ? await encodeMask(holes, width, height) : undefined;
-	return {
-		image,
-		mask,
-		fields: {
-			...remoteFields(remote, result),
-			mode: result.mode,
-			...(holes ? { holeFraction: Number(holeFraction(holes).toFixed(4)) } : {}),
-			timings: { providerMs, encodeMs: lap() },
-		},
-	};
 }
 
 type InpaintRegion = 'auto' | 'mask' | 'box' | 'subject';

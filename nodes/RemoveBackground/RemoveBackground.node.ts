@@ -1,5 +1,4 @@
 import {
-	type IDataObject,
 	type IExecuteFunctions,
 	type INodeExecutionData,
 	type INodeType,
@@ -8,23 +7,19 @@ import {
 } from 'n8n-workflow';
 
 import { type CutoutOutputFormat, type PngEffort, parseColor } from '../../lib/image/encode';
-import { loadSegmentationModel } from '../../lib/models/segmentationModels';
-import { type CutoutEncodeOptions, type EncodedCutout, encodeCutout } from '../../lib/pipeline/encodeCutout';
-import { removeBackground } from '../../lib/pipeline/removeBackground';
-import { stopwatch } from '../../lib/pipeline/stopwatch';
-import { removeBackgroundRemotely } from '../../lib/providers/engine/remote';
+import { removeBackground } from '../../lib/pipeline';
 import { readInputBinary, writeOutputBinary } from '../shared/binary';
+import { optionsCollection, outputFormatProperty } from '../shared/description';
 import {
 	decodeLimits,
 	engineProperty,
 	inputBinaryProperty,
 	maxMegapixelsOption,
-	readLocalSegmentationSettings,
 	readSegmentationModelChoice,
 	segmentationModelProperties,
 } from '../shared/modelParameters';
 import { outputFieldOption, pngEffortOption, qualityOption } from '../shared/outputOptions';
-import { mapItemsOnEngine, type RemoteEngine, remoteFields } from '../shared/remoteEngine';
+import { mapItemsOnEngine } from '../shared/engine';
 import { remoteCredentials, remoteProperties } from '../shared/remoteParameters';
 
 interface RemoveBackgroundNodeOptions {
@@ -61,19 +56,13 @@ export class RemoveBackground implements INodeType {
 				description:
 					'Whether to remove the old background’s color from soft edges (hair, fur) by blur-fusion foreground estimation; hosted engines use it when their matte comes back smaller than the input',
 			},
-			{
-				displayName: 'Output Format',
-				name: 'outputFormat',
-				type: 'options',
-				options: [
-					{ name: 'AVIF', value: 'avif' },
-					{ name: 'GIF', value: 'gif' },
-					{ name: 'JPEG (Flattened)', value: 'jpeg' },
-					{ name: 'PNG', value: 'png' },
-					{ name: 'WebP', value: 'webp' },
-				],
-				default: 'png',
-			},
+			outputFormatProperty([
+				{ name: 'AVIF', value: 'avif' },
+				{ name: 'GIF', value: 'gif' },
+				{ name: 'JPEG (Flattened)', value: 'jpeg' },
+				{ name: 'PNG', value: 'png' },
+				{ name: 'WebP', value: 'webp' },
+			]),
 			{
 				displayName: 'Background',
 				name: 'background',
@@ -115,32 +104,24 @@ export class RemoveBackground implements INodeType {
 				displayOptions: { show: { cropToSubject: [true] } },
 				description: 'Space kept around the subject’s bounding box, on each side',
 			},
-			{
-				displayName: 'Options',
-				name: 'options',
-				type: 'collection',
-				placeholder: 'Add option',
-				default: {},
-				options: [
+			optionsCollection([
 					outputFieldOption('image'),
 					outputFieldOption('mask'),
 					maxMegapixelsOption,
 					pngEffortOption,
 					qualityOption(['avif', 'jpeg', 'webp']),
-				],
-			},
+			]),
 		],
 	};
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
-		return mapItemsOnEngine(this, 'removeBackground', async (itemIndex, _item, remote) => {
+		return mapItemsOnEngine(this, 'removeBackground', async (itemIndex, _item, engineFor) => {
 			const field = this.getNodeParameter('binaryPropertyName', itemIndex) as string;
 			const options = this.getNodeParameter('options', itemIndex, {}) as RemoveBackgroundNodeOptions;
 			const background = this.getNodeParameter('background', itemIndex) as string;
 			const { buffer, meta } = await readInputBinary(this, itemIndex, field);
-			const refineForeground = this.getNodeParameter('refineForeground', itemIndex) as boolean;
-			const limits = decodeLimits(options.maxMegapixels ?? 64);
-			const encoding: CutoutEncodeOptions = {
+			const engine = engineFor(() => ({ segmentationModel: readSegmentationModelChoice(this, itemIndex) }));
+			const result = await removeBackground(buffer, engine, {
 				format: this.getNodeParameter('outputFormat', itemIndex) as CutoutOutputFormat,
 				background:
 					background === 'color' ? parseColor(this.getNodeParameter('backgroundColor', itemIndex) as string) : undefined,
@@ -150,51 +131,13 @@ export class RemoveBackground implements INodeType {
 				cropMargin: (this.getNodeParameter('cropToSubject', itemIndex, false) as boolean)
 					? (this.getNodeParameter('cropMargin', itemIndex, 16) as number)
 					: undefined,
-			};
-
-			const result = remote
-				? await cutOutRemotely(remote, itemIndex, buffer, { ...encoding, refineForeground, limits })
-				: await cutOutLocally(this, itemIndex, buffer, { ...encoding, refineForeground, limits });
+				refineForeground: this.getNodeParameter('refineForeground', itemIndex) as boolean,
+				limits: decodeLimits(options.maxMegapixels ?? 64),
+			});
 
 			const binaries = { [options.imageField || 'image']: await writeOutputBinary(this, result.image, meta) };
 			if (result.mask) binaries[options.maskField || 'mask'] = await writeOutputBinary(this, result.mask, meta, '-mask');
-			return {
-				fields: {
-					...result.fields,
-					foregroundFraction: Number(result.foregroundFraction.toFixed(4)),
-					subjectBox: result.subjectBox ? { ...result.subjectBox } : null,
-					...(result.crop ? { crop: { ...result.crop } } : {}),
-				},
-				binaries,
-			};
+			return { fields: result.fields, binaries };
 		});
 	}
-}
-
-type CutoutSettings = CutoutEncodeOptions & { refineForeground: boolean; limits: ReturnType<typeof decodeLimits> };
-type NodeCutout = EncodedCutout & { fields: IDataObject };
-
-async function cutOutLocally(ctx: IExecuteFunctions, itemIndex: number, input: Buffer, settings: CutoutSettings): Promise<NodeCutout> {
-	const model = await loadSegmentationModel(readSegmentationModelChoice(ctx, itemIndex), {
-		// No cancel signal: the session and its download are shared with other items and executions.
-		log: (message) => ctx.logger.info(`Cutout: ${message}`),
-	});
-	const result = await removeBackground(input, model, { ...settings, ...readLocalSegmentationSettings(ctx, itemIndex) });
-	return {
-		...result,
-		fields: { width: result.width, height: result.height, model: result.model, engine: 'local', timings: { ...result.timings } },
-	};
-}
-
-/** The hosted engines return the same outputs: the provider's matte at full resolution, encoded here. */
-async function cutOutRemotely(remote: RemoteEngine, itemIndex: number, input: Buffer, settings: CutoutSettings): Promise<NodeCutout> {
-	const lap = stopwatch();
-	const cutout = await removeBackgroundRemotely(remote.provider, input, remote.context(itemIndex), {
-		...remote.runOptions(itemIndex),
-		refineForeground: settings.refineForeground,
-		decodeLimits: settings.limits,
-	});
-	const providerMs = lap();
-	const encoded = await encodeCutout(cutout.foreground, cutout.alpha, cutout.width, cutout.height, settings);
-	return { ...encoded, fields: { ...remoteFields(remote, cutout), timings: { providerMs, encodeMs: lap() } } };
 }

@@ -14,7 +14,8 @@ import { isProviderError, type ProviderError } from '../../lib/providers/http/er
 
 /** What a node produces for one input item: json fields to add and binaries to set (named apart from INodeExecutionData's json/binary on purpose). */
 export interface ItemOutput {
-	fields: IDataObject;
+	/** The operation's fields (lib/pipeline), the same whichever engine ran; copied into json as plain data. */
+	fields: object;
 	binaries: IBinaryKeyData;
 }
 
@@ -43,7 +44,7 @@ export async function mapItems(
 		try {
 			const output = await processItem(itemIndex, item);
 			return {
-				json: { ...item.json, ...output.fields },
+				json: { ...item.json, ...(JSON.parse(JSON.stringify(output.fields)) as IDataObject) },
 				// A shallow copy keeps upstream binaries by reference, as n8n's own nodes do.
 				binary: { ...(item.binary ?? {}), ...output.binaries },
 				pairedItem: { item: itemIndex },

@@ -3,9 +3,9 @@ import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import type { DecodeLimits } from '../../lib/image/decode';
 import { type CatalogModel, loadCatalog, type SegmentationContract } from '../../lib/models/catalog';
 import type { SegmentationModelChoice } from '../../lib/models/segmentationModels';
-import type { MatteQuality, OperatingResolution } from '../../lib/pipeline/segmentImage';
+import type { MatteQuality, OperatingResolution } from '../../lib/segmentation/segmentImage';
 import type { OperationName } from '../../lib/providers/types';
-import { LOCAL_ENGINE } from './remoteEngine';
+import { LOCAL_ENGINE } from './engine';
 import { remoteEngineOptions } from './remoteParameters';
 
 const CUSTOM = 'custom';

@@ -11,7 +11,8 @@ import { releaseSessions } from '../../lib/inference/sessions';
 import { loadInpaintEngine } from '../../lib/inpaint/engines';
 import { type CatalogModel, type InpaintingCatalogModel, loadCatalog } from '../../lib/models/catalog';
 import { resolveModelsDir } from '../../lib/models/modelsDir';
-import { inpaint } from '../../lib/pipeline/inpaint';
+import { localEngine } from '../../lib/engines/local';
+import { inpaint } from '../../lib/pipeline';
 import { toyLamaHoleValue, toyLamaModel, toyMiganModel } from '../helpers/onnx';
 import { makeScene, rawPixels, sceneAsPng } from '../helpers/scene';
 import { greyPng } from '../mocks/toyModels';
@@ -124,8 +125,8 @@ describe('MI-GAN pipeline v2 contract (toy graph)', () => {
 		const { png } = await flatBottomScene(900, 600);
 		const mask = Buffer.alloc(900 * 600);
 		box(mask, 900, 100, 80, 120, 90);
-		const result = await inpaint(png, { engine, mask: await greyPng(mask, 900, 600), dilation: 4, limits });
-		expect(result).toMatchObject({ mode: 'mask', model: 'migan-pipeline-v2', width: 900, height: 600 });
+		const result = await inpaint(png, localEngine({ inpaintModel: engine }), { mask: await greyPng(mask, 900, 600), dilation: 4, limits });
+		expect(result.fields).toMatchObject({ mode: 'mask', model: 'migan-pipeline-v2', width: 900, height: 600 });
 		const { filled, holes } = await expectUntouchedOutside(result.image.data, png, result.mask.data);
 		// Every filled pixel is what the graph painted into its holes: the polarity reached the model.
 		let painted = 0;
@@ -149,8 +150,7 @@ describe('LaMa contract (toy graph, static 512)', () => {
 		const mask = Buffer.alloc(width * height);
 		box(mask, width, 150, 600, 250, 150); // on the left flat colour
 		box(mask, width, 1100, 650, 120, 120); // on the right one, far enough for a crop of its own
-		const result = await inpaint(png, { engine, mask: await greyPng(mask, width, height), dilation: 0, limits });
-		expect(result.crops).toBe(2);
+		const result = await inpaint(png, localEngine({ inpaintModel: engine }), { mask: await greyPng(mask, width, height), dilation: 0, limits });
 		const { filled, holes } = await expectUntouchedOutside(result.image.data, png, result.mask.data);
 
 		// Deep inside each hole (past the feather) the pixel is the toy's hole value of the input pixel.
@@ -174,7 +174,7 @@ describe('a model whose tensors do not match its contract', () => {
 	it('fails with inference_failed, naming the tensors', async () => {
 		const engine = await loadInpaintEngine('lama-mismatched', engineOptions());
 		const { png } = await flatBottomScene(300, 200);
-		await expect(inpaint(png, { engine, bbox: { x: 10, y: 10, width: 20, height: 20 }, limits })).rejects.toMatchObject({
+		await expect(inpaint(png, localEngine({ inpaintModel: engine }), { box: { x: 10, y: 10, width: 20, height: 20 }, limits })).rejects.toMatchObject({
 			code: 'inference_failed',
 			message: expect.stringMatching(/output "output".*outputs result/),
 		});
@@ -194,7 +194,7 @@ describe('real weights, where they are already in the models folder', () => {
 			const engine = await loadInpaintEngine(id, { modelsDir });
 			const scene = makeScene(800, 600);
 			const png = await sceneAsPng(scene);
-			const result = await inpaint(png, { engine, bbox: { x: 300, y: 200, width: 200, height: 250 }, limits });
+			const result = await inpaint(png, localEngine({ inpaintModel: engine }), { box: { x: 300, y: 200, width: 200, height: 250 }, limits });
 			await expectUntouchedOutside(result.image.data, png, result.mask.data);
 		});
 	}

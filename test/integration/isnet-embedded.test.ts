@@ -4,7 +4,8 @@ import { findModel } from '../../lib/models/catalog';
 import { loadSegmentationModel } from '../../lib/models/segmentationModels';
 import { locateWeights } from '../../lib/models/weights';
 import { runSegmentation, toInputTensor } from '../../lib/inference/segment';
-import { removeBackground } from '../../lib/pipeline/removeBackground';
+import { localEngine } from '../../lib/engines/local';
+import { removeBackground } from '../../lib/pipeline';
 import { releaseSessions } from '../../lib/inference/sessions';
 import { makeScene, maskIoU, rawPixels, sceneAsJpeg } from '../helpers/scene';
 
@@ -15,8 +16,7 @@ describe('Remove Background on the real embedded ISNet model', () => {
 
 	it('finds the drawn object (IoU ≥ 0.9) and returns a full-size RGBA cutout and 1-channel mask', async () => {
 		const scene = makeScene(1200, 800);
-		const model = await loadSegmentationModel({ id: 'isnet-general-fp16' });
-		const result = await removeBackground(await sceneAsJpeg(scene), model, { limits });
+		const result = await removeBackground(await sceneAsJpeg(scene), localEngine({ segmentationModel: 'isnet-general-fp16' }), { limits });
 
 		const cutout = await rawPixels(result.image.data);
 		expect(cutout).toMatchObject({ width: 1200, height: 800, channels: 4 });
@@ -25,8 +25,8 @@ describe('Remove Background on the real embedded ISNet model', () => {
 		expect(maskIoU(mask.data, scene.mask)).toBeGreaterThanOrEqual(0.9);
 		// The cutout's alpha is the mask.
 		for (let i = 0; i < mask.data.length; i += 997) expect(cutout.data[i * 4 + 3]).toBe(mask.data[i]);
-		expect(result.model).toBe('isnet-general-fp16');
-		expect(result.subjectBox).not.toBeNull();
+		expect(result.fields.model).toBe('isnet-general-fp16');
+		expect(result.fields.subjectBox).not.toBeNull();
 	});
 
 	it('runs the fp16 weights widened to fp32 with the same result as the shipped fp16 graph', async () => {

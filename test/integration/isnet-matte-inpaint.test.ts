@@ -1,8 +1,6 @@
 import { releaseSessions } from '../../lib/inference/sessions';
-import { loadInpaintEngine } from '../../lib/inpaint/engines';
-import { loadSegmentationModel } from '../../lib/models/segmentationModels';
-import { alphaMatte } from '../../lib/pipeline/alphaMatte';
-import { inpaint } from '../../lib/pipeline/inpaint';
+import { localEngine } from '../../lib/engines/local';
+import { alphaMatte, inpaint } from '../../lib/pipeline';
 import { makeScene, maskIoU, rawPixels, sceneAsJpeg } from '../helpers/scene';
 
 const limits = { maxPixels: 64_000_000, maxInputBytes: 100 * 1024 * 1024 };
@@ -13,16 +11,17 @@ describe('Alpha Matte and Inpaint on the real embedded ISNet model (the default)
 	it('mattes the drawn object at full resolution with guided upsampling, and auto-subject inpainting erases it', async () => {
 		const scene = makeScene(900, 600);
 		const jpeg = await sceneAsJpeg(scene);
-		const model = await loadSegmentationModel({ id: 'isnet-general-fp16' });
+		// The engine's defaults: the embedded model, the patch fill.
+		const engine = localEngine();
 
-		const matte = await alphaMatte(jpeg, model, { limits });
+		const matte = await alphaMatte(jpeg, engine, { limits });
 		const plane = await rawPixels(matte.mask.data);
 		expect(plane).toMatchObject({ width: 900, height: 600, channels: 1 });
 		expect(maskIoU(plane.data, scene.mask)).toBeGreaterThanOrEqual(0.9);
-		expect(matte.model).toBe('isnet-general-fp16');
+		expect(matte.fields.model).toBe('isnet-general-fp16');
 
-		const erased = await inpaint(jpeg, { engine: await loadInpaintEngine('patch'), segmentation: { model }, limits });
-		expect(erased.mode).toBe('subject');
+		const erased = await inpaint(jpeg, engine, { limits });
+		expect(erased.fields).toMatchObject({ mode: 'subject', model: 'patch', subjectModel: 'isnet-general-fp16' });
 		const out = await rawPixels(erased.image.data);
 		let objectLike = 0;
 		let object = 0;

@@ -3,8 +3,8 @@ import type { DecodedImage } from '../../lib/image/decode';
 import { toInputTensor } from '../../lib/inference/segment';
 import { releaseSessions } from '../../lib/inference/sessions';
 import { loadSegmentationModel, type SegmentationModel } from '../../lib/models/segmentationModels';
-import { marginsAwayFromSubject, type MatteView, mirrorPlanes, PLAIN_VIEW, touchedSides, viewMatteToGrid } from '../../lib/pipeline/matteViews';
-import { type MatteQuality, renderView, segmentImage } from '../../lib/pipeline/segmentImage';
+import { marginsAwayFromSubject, type MatteView, mirrorPlanes, PLAIN_VIEW, touchedSides, viewMatteToGrid } from '../../lib/segmentation/matteViews';
+import { type MatteQuality, renderView, segmentImage } from '../../lib/segmentation/segmentImage';
 import { makeScene, maskIoU } from '../helpers/scene';
 
 /** Matte Quality "high" (the image, and its mirror image with margins away from the subject, averaged) on the real U²-Net-P model. */

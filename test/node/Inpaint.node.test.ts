@@ -109,7 +109,7 @@ describe('Inpaint node', () => {
 			await run([withMask(binaryItem(png, 'b.png', 'image/png'), maskPng)], { region: 'box', ...box, dilation: 0 }),
 		];
 		expect(maskAndBox[0].json).toMatchObject({ mode: 'mask', holeFraction: Number(((30 * 20) / (WIDTH * HEIGHT)).toFixed(4)) });
-		expect(maskAndBox[0].json.subjectModel).toBeUndefined();
+		expect(maskAndBox[0].json.subjectModel).toBeNull();
 		expect(boxOnly[0].json).toMatchObject({ mode: 'bbox', holeFraction: Number(((40 * 40) / (WIDTH * HEIGHT)).toFixed(4)) });
 		for (const [item] of [maskAndBox, boxOnly]) expect(await differingOutside(item, png)).toBe(0);
 		expect(maskAndBox[0].binary!.data).toBeDefined();

@@ -1,5 +1,5 @@
 import { dilate, erode, feather, growOrShrink, invert, threshold } from '../../lib/matte/morphology';
-import { shapeMatte } from '../../lib/pipeline/alphaMatte';
+import { shapeMatte } from '../../lib/matte/shape';
 
 const size = { width: 101, height: 101 };
 

@@ -2,7 +2,7 @@ import type { INodeProperties } from 'n8n-workflow';
 
 import { type CatalogModel, loadCatalog } from '../../lib/models/catalog';
 import type { SegmentationModel } from '../../lib/models/segmentationModels';
-import { operatingSize } from '../../lib/pipeline/segmentImage';
+import { operatingSize } from '../../lib/segmentation/segmentImage';
 import { operatingResolutionProperties, segmentationModelProperties } from '../../nodes/shared/modelParameters';
 
 /** Operating Resolution offers, for each model, exactly the sizes its catalog contract accepts. */

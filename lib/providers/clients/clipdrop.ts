@@ -24,6 +24,7 @@ export const clipdrop: RemoteProvider = {
 	id: 'clipdrop',
 	displayName: NAME,
 	credentialType: 'clipdropApi',
+	auth: { header: 'x-api-key' },
 	defaultBaseUrl: 'https://clipdrop-api.co',
 	limits: { maxBytes: 30 * 1024 * 1024, maxPixels: 25_000_000, formats: ['jpeg', 'png', 'webp'] },
 	operations: {

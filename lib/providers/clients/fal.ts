@@ -134,6 +134,7 @@ export const fal: RemoteProvider = {
 	id: 'fal',
 	displayName: NAME,
 	credentialType: 'falApi',
+	auth: { header: 'Authorization', scheme: 'Key' },
 	defaultBaseUrl: 'https://queue.fal.run',
 	limits: { maxBytes: 10 * 1024 * 1024, maxSide: 4096 },
 	// fal reports no balance through its API; the price per call of the model the operation runs is what it has.

@@ -25,6 +25,7 @@ export const knockout: RemoteProvider = {
 	id: 'knockout',
 	displayName: NAME,
 	credentialType: 'knockoutApi',
+	auth: { header: 'Authorization', scheme: 'Bearer' },
 	defaultBaseUrl: 'https://useknockout--api.modal.run',
 	limits: { maxBytes: 10 * 1024 * 1024, maxSide: 4096, formats: ['jpeg', 'png', 'webp'] },
 	operations: {

@@ -33,6 +33,7 @@ export const photoroom: RemoteProvider = {
 	id: 'photoroom',
 	displayName: NAME,
 	credentialType: 'photoroomApi',
+	auth: { header: 'x-api-key' },
 	defaultBaseUrl: 'https://sdk.photoroom.com',
 	// Not in the material we have; 30 MB and 25 MP are assumed, the same as Clipdrop's documented ones.
 	limits: { maxBytes: 30 * 1024 * 1024, maxPixels: 25_000_000, formats: ['jpeg', 'png', 'webp'] },

@@ -56,6 +56,7 @@ export const removebg: RemoteProvider = {
 	id: 'removebg',
 	displayName: NAME,
 	credentialType: 'removeBgApi',
+	auth: { header: 'X-Api-Key' },
 	defaultBaseUrl: 'https://api.remove.bg',
 	limits: { maxBytes: 12 * 1024 * 1024, maxPixels: 50_000_000, formats: ['jpeg', 'png', 'webp'] },
 	// remove.bg answers a bad key with 403.

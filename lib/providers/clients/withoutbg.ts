@@ -15,6 +15,7 @@ export const withoutbg: RemoteProvider = {
 	id: 'withoutbg',
 	displayName: 'withoutBG',
 	credentialType: 'withoutBgApi',
+	auth: { header: 'X-API-Key' },
 	defaultBaseUrl: 'https://api.withoutbg.com',
 	// The service infers at 1024 px on the long side at most, so a larger upload buys nothing.
 	limits: { maxBytes: 10 * 1024 * 1024, maxSide: 4096, formats: ['jpeg', 'png', 'webp', 'tiff', 'bmp', 'gif'], workingSide: 1024 },

@@ -1,5 +1,5 @@
 import { CutoutError } from '../../errors';
-import { decodeImage, type DecodedImage, type DecodeLimits } from '../../image/decode';
+import { DEFAULT_DECODE_LIMITS, decodeImage, type DecodedImage, type DecodeLimits } from '../../image/decode';
 import { checkDilation, dilateHoles, holeFraction, type InpaintMode, maskFromBox, maskFromImage, maskFromSubject } from '../../inpaint/mask';
 import type { Box } from '../../matte/stats';
 import { isProviderError, ProviderError } from '../http/errors';
@@ -17,6 +17,7 @@ import {
 	scaleBox,
 } from './fitToLimits';
 import { ProviderSession } from '../http/session';
+import { stopwatch } from '../../stopwatch';
 import type {
 	InpaintOperation,
 	InpaintRequest,
@@ -50,16 +51,22 @@ export interface RemoteRunOptions {
 	decodeLimits?: DecodeLimits;
 }
 
-const DEFAULT_DECODE_LIMITS: DecodeLimits = { maxPixels: 64_000_000, maxInputBytes: 100 * 1024 * 1024 };
-
 export interface RemoteOutcome {
 	provider: string;
+	timings: RemoteTimings;
 	requestId?: string;
 	meta: Record<string, string | number>;
 	/** What was sent: smaller than the input when it was fitted to the provider's limits. */
 	upload: { width: number; height: number; bytes: number; scaled: boolean };
 	width: number;
 	height: number;
+}
+
+/** Reading and preparing the input, the provider's round trip (upload, queue, result download), laying the result onto the input. */
+export interface RemoteTimings {
+	decodeMs: number;
+	providerMs: number;
+	refineMs: number;
 }
 
 export interface RemoteCutout extends RemoteOutcome {
@@ -99,9 +106,11 @@ export async function removeBackgroundRemotely(
 ): Promise<RemoteCutout> {
 	const refineForeground = options.refineForeground !== false;
 	const wanted = { refineForeground, includeMask: options.includeMask === true };
+	const lap = stopwatch();
 	const { source, matte, remote } = await runMatteOperation(provider, 'removeBackground', input, context, options, wanted);
+	lap();
 	const foreground = await foregroundAtSourceSize(matte, source, remote.alpha, refineForeground);
-	return { ...remote, foreground };
+	return { ...remote, foreground, timings: { ...remote.timings, refineMs: remote.timings.refineMs + lap() } };
 }
 
 /** Uses the provider's matte endpoint, or its cutout's alpha where it has none. */
@@ -121,6 +130,7 @@ export async function inpaintRemotely(
 	context: ProviderContext,
 	options: RemoteRunOptions = {},
 ): Promise<RemoteInpaint> {
+	const lap = stopwatch();
 	const operation = requireOperation(provider, 'inpaint');
 	const dilation = checkDilation(target.dilation);
 	const decodeLimits = options.decodeLimits ?? DEFAULT_DECODE_LIMITS;
@@ -137,13 +147,16 @@ export async function inpaintRemotely(
 	if (target.box && !target.mask && operation.takesBox) request.box = scaleBox(target.box, source, image);
 	else if (region && givenHoles) request.mask = await maskFile(await regionAtUploadSize(operation.dilates ? region : givenHoles, source, image), image);
 
+	const decodeMs = lap();
 	const session = new ProviderSession(provider, context);
 	const result = await operation.run(request, session);
 	if (!result.image) throw new ProviderError({ provider: provider.displayName, code: 'bad_response', providerMessage: 'returned no image' });
 	const holes = givenHoles ?? (await subjectHoles(provider, prepared, source, dilation, session, result.image));
+	const providerMs = lap();
 	const rgb = await inpaintAtSourceSize(result.image, source, holes, provider.displayName);
 	const mode: InpaintMode = target.mask ? 'mask' : target.box ? 'bbox' : 'subject';
-	return { ...outcome(provider, source, prepared, result), rgb, alpha: source.alpha ?? undefined, mode, holes };
+	const timings = { decodeMs, providerMs, refineMs: lap() };
+	return { ...outcome(provider, source, prepared, result, timings), rgb, alpha: source.alpha ?? undefined, mode, holes };
 }
 
 /**
@@ -184,16 +197,20 @@ async function runMatteOperation(
 	options: RemoteRunOptions,
 	wanted: Pick<MatteRequest, 'refineForeground' | 'includeMask'>,
 ): Promise<{ source: DecodedImage; matte: ReturnedMatte; remote: RemoteMatte }> {
+	const lap = stopwatch();
 	const operation = requireOperation(provider, name);
 	const source = await decodeImage(input, options.decodeLimits ?? DEFAULT_DECODE_LIMITS);
 	const prepared = await prepareImageUpload(input, source, limitsFor(provider, operation), fitting(provider, options), provider.displayName);
+	const decodeMs = lap();
 	const result = await operation.run(
 		{ image: prepared.image, options: options.providerOptions ?? {}, ...wanted },
 		new ProviderSession(provider, context),
 	);
+	const providerMs = lap();
 	const matte = await readReturnedMatte(result, provider.displayName);
 	const alpha = await matteAtSourceSize(matte, source, provider.displayName);
-	return { source, matte, remote: { ...outcome(provider, source, prepared, result), alpha } };
+	const timings = { decodeMs, providerMs, refineMs: lap() };
+	return { source, matte, remote: { ...outcome(provider, source, prepared, result, timings), alpha } };
 }
 
 /** The endpoint a provider uses for an operation; Alpha Matte falls back to the cutout's alpha. */
@@ -227,9 +244,16 @@ function fitting(provider: RemoteProvider, options: RemoteRunOptions): boolean {
 	return options.fitToLimits ?? provider.fitToLimitsByDefault ?? false;
 }
 
-function outcome(provider: RemoteProvider, source: DecodedImage, prepared: PreparedUpload, result: ProviderResult): RemoteOutcome {
+function outcome(
+	provider: RemoteProvider,
+	source: DecodedImage,
+	prepared: PreparedUpload,
+	result: ProviderResult,
+	timings: RemoteTimings,
+): RemoteOutcome {
 	return {
 		provider: provider.displayName,
+		timings,
 		requestId: result.requestId,
 		meta: result.meta,
 		upload: { width: prepared.image.width, height: prepared.image.height, bytes: prepared.image.data.length, scaled: prepared.scaled },

@@ -1,4 +1,4 @@
-import { encodeMask, encodeRgb, encodeRgba, type CutoutOutputFormat, type EncodedImage, type PngEffort, type Rgb } from '../image/encode';
+import { encodeMask, encodeRgb, encodeRgba, type CutoutOutputFormat, type EncodedImage, type PngEffort, type Rgb } from './encode';
 import { cropInterleaved, flattenOnto, toRgba } from '../matte/composite';
 import { type Box, foregroundFraction, padBox, subjectBox } from '../matte/stats';
 

@@ -1,0 +1,101 @@
+import { decodeImage, type DecodeLimits } from '../image/decode';
+import { DEFAULT_INPAINT_ENGINE, type InpaintEngine, loadInpaintEngine } from '../inpaint/engines';
+import { fillHoles } from '../inpaint/fill';
+import { checkDilation, dilateHoles, type HoleRequest, holeFraction, resolveHoles } from '../inpaint/mask';
+import { refineForeground } from '../matte/foreground';
+import { defaultModel } from '../models/catalog';
+import { loadSegmentationModel, type SegmentationModel, type SegmentationModelChoice } from '../models/segmentationModels';
+import { type MatteQuality, type OperatingResolution, segmentImage } from '../segmentation/segmentImage';
+import { stopwatch } from '../stopwatch';
+import { type Engine, type EngineCutout, localReport } from './engine';
+
+export interface LocalEngineOptions {
+	/** A catalog id or a custom model; default: the catalog's default segmentation model (embedded). */
+	segmentationModel?: SegmentationModelChoice | string;
+	/** Fills Inpaint's region: 'patch' (default), 'smooth', a catalog inpainting model, or one already loaded. */
+	inpaintModel?: string | InpaintEngine;
+	/** Square size the segmentation model runs at; default its native size. */
+	resolution?: OperatingResolution;
+	/** 'high' also runs the model on the mirror image and averages; default 'standard'. */
+	matteQuality?: MatteQuality;
+	/** Where models are kept; default CUTOUT_MODELS_DIR or <n8n user folder>/.n8n/cutout-models. */
+	modelsDir?: string;
+	/** Receives download and cache notes. */
+	log?: (message: string) => void;
+}
+
+/**
+ * The ONNX models on this machine. Models load on first use and stay shared by the process (a download or a
+ * session serves every caller), so an engine is cheap to create per item. Models load after the input is
+ * decoded, so a bad file fails before any download starts; loading is not counted in the timings.
+ */
+export function localEngine(options: LocalEngineOptions = {}): Engine {
+	const { resolution, matteQuality: quality, log, modelsDir } = options;
+	const choice = typeof options.segmentationModel === 'string' ? { id: options.segmentationModel } : options.segmentationModel;
+	// No cancel signal: sessions and downloads are shared with other items and executions.
+	const segmentationModel = (): Promise<SegmentationModel> =>
+		loadSegmentationModel(choice ?? { id: defaultModel('segmentation').id }, { log, modelsDir });
+
+	/** The matte and the foreground: blur-fusion colours when refining, else the input's own (a matte-only job ignores them). */
+	async function segmentLocally(input: Buffer, limits: DecodeLimits, guidedUpsampling: boolean, refine: boolean): Promise<EngineCutout> {
+		const lap = stopwatch();
+		const decoded = await decodeImage(input, limits);
+		const decodeMs = lap();
+		const model = await segmentationModel();
+		lap();
+		const { matte, inferMs } = await segmentImage(decoded, model, { resolution, quality, upsampling: guidedUpsampling ? 'guided' : 'linear' });
+		// segmentImage times the model alone; the rest of its work (upsampling) counts as refinement.
+		const refineStart = lap() - Math.round(inferMs);
+		const foreground = refine ? await refineForeground(decoded.rgb, matte, decoded.width, decoded.height) : decoded.rgb;
+		return {
+			width: decoded.width,
+			height: decoded.height,
+			alpha: matte,
+			foreground,
+			report: localReport(model.id),
+			timings: { decodeMs, inferMs: Math.round(inferMs), refineMs: refineStart + lap() },
+		};
+	}
+
+	return {
+		id: 'local',
+		matte: (input, job) => segmentLocally(input, job.limits, job.guidedUpsampling, false),
+		cutout: (input, job) => segmentLocally(input, job.limits, false, job.refineForeground),
+
+		async fill(input, job) {
+			const lap = stopwatch();
+			const decoded = await decodeImage(input, job.limits);
+			const decodeMs = lap();
+			const size = { width: decoded.width, height: decoded.height };
+			// Checked before any model runs, so a bad setting fails fast.
+			const dilation = checkDilation(job.dilation);
+			let subjectModel: string | null = null;
+			const request: HoleRequest = {
+				mask: job.mask,
+				bbox: job.box,
+				subjectMatte: async () => {
+					const model = await segmentationModel();
+					subjectModel = model.id;
+					return (await segmentImage(decoded, model, { resolution, quality })).matte;
+				},
+			};
+			const { mode, plane } = await resolveHoles(size, request, job.limits);
+			holeFraction(plane);
+			const holes = dilateHoles(plane, size, dilation);
+			const maskMs = lap();
+			const { inpaintModel = DEFAULT_INPAINT_ENGINE } = options;
+			const engine = typeof inpaintModel === 'string' ? await loadInpaintEngine(inpaintModel, { log, modelsDir }) : inpaintModel;
+			lap();
+			const { rgb } = await fillHoles(decoded.rgb, holes, size, engine);
+			return {
+				...size,
+				rgb,
+				holes,
+				mode,
+				subjectModel,
+				report: localReport(engine.id),
+				timings: { decodeMs, maskMs, fillMs: lap() },
+			};
+		},
+	};
+}
