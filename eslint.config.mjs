@@ -67,6 +67,13 @@ export default [
 		},
 	},
 	{
+		files: ['test/e2e/**/*.ts'],
+		rules: {
+			// The harness reads n8n's workflow and execution exports, which are untyped JSON.
+			'@typescript-eslint/no-explicit-any': 'off',
+		},
+	},
+	{
 		files: TOOLING_DIRS.map((dir) => `${dir}/**/*.js`),
 		...js.configs.recommended,
 		languageOptions: { sourceType: 'commonjs', globals: globals.node },
