@@ -452,7 +452,6 @@ interface ChildRun {
 }
 
 function runChild(modulePath: string, url: string, destination: string): ChildRun {
-	// eslint-disable-next-line @n8n/community-nodes/no-dangerous-functions -- test only: stands in for n8n queue workers
 	const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', CHILD_SCRIPT, modulePath, url, destination], {
 		cwd: REPO_DIR,
 	});
