@@ -9,6 +9,7 @@ import {
 import type { MaskOutputFormat } from '../../lib/image/encode';
 import { alphaMatte } from '../../lib/pipeline';
 import { readInputBinary, writeOutputBinary } from '../shared/binary';
+import { optionsCollection, outputFormatProperty } from '../shared/description';
 import {
 	decodeLimits,
 	engineProperty,
@@ -67,24 +68,12 @@ export class AlphaMatte implements INodeType {
 				displayOptions: { show: { outputType: ['binary'] } },
 				description: 'Pixels at least this opaque (0–1) become white, the rest black',
 			},
-			{
-				displayName: 'Output Format',
-				name: 'outputFormat',
-				type: 'options',
-				options: [
-					{ name: 'PNG (8-Bit)', value: 'png' },
-					{ name: 'PNG (16-Bit)', value: 'png16' },
-					{ name: 'WebP (Lossless)', value: 'webp' },
-				],
-				default: 'png',
-			},
-			{
-				displayName: 'Options',
-				name: 'options',
-				type: 'collection',
-				placeholder: 'Add option',
-				default: {},
-				options: [
+			outputFormatProperty([
+				{ name: 'PNG (8-Bit)', value: 'png' },
+				{ name: 'PNG (16-Bit)', value: 'png16' },
+				{ name: 'WebP (Lossless)', value: 'webp' },
+			]),
+			optionsCollection([
 					{
 						displayName: 'Feather (Px)',
 						name: 'feather',
@@ -117,8 +106,7 @@ export class AlphaMatte implements INodeType {
 					},
 					outputFieldOption('mask'),
 					maxMegapixelsOption,
-				],
-			},
+			]),
 		],
 	};
 

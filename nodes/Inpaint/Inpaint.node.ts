@@ -14,6 +14,7 @@ import type { Box } from '../../lib/matte/stats';
 import { inpaintingModels } from '../../lib/models/choices';
 import { DEFAULT_DILATION, inpaint, type InpaintOutputFormat } from '../../lib/pipeline';
 import { readInputBinary, writeOutputBinary } from '../shared/binary';
+import { optionsCollection, outputFormatProperty } from '../shared/description';
 import {
 	decodeLimits,
 	engineProperty,
@@ -32,7 +33,6 @@ interface InpaintNodeOptions {
 	quality?: number;
 	maxMegapixels?: number;
 }
-
 
 /** Which parameters each choice of Region to Fill shows; Automatic keeps the precedence mask > box > subject. */
 const REGIONS_SHOWING = { mask: ['auto', 'mask'], box: ['auto', 'box'], subject: ['auto', 'subject'] };
@@ -128,30 +128,17 @@ export class Inpaint implements INodeType {
 				default: DEFAULT_DILATION,
 				description: 'Grow the region by this many pixels before filling, so edges and halos go too',
 			},
-			{
-				displayName: 'Output Format',
-				name: 'outputFormat',
-				type: 'options',
-				options: [
-					{ name: 'JPEG', value: 'jpeg' },
-					{ name: 'PNG', value: 'png' },
-					{ name: 'WebP', value: 'webp' },
-				],
-				default: 'png',
-			},
-			{
-				displayName: 'Options',
-				name: 'options',
-				type: 'collection',
-				placeholder: 'Add option',
-				default: {},
-				options: [
+			outputFormatProperty([
+				{ name: 'JPEG', value: 'jpeg' },
+				{ name: 'PNG', value: 'png' },
+				{ name: 'WebP', value: 'webp' },
+			]),
+			optionsCollection([
 					outputFieldOption('image'),
 					outputFieldOption('mask', 'Receives the region actually filled (after dilation)'),
 					maxMegapixelsOption,
 					qualityOption(['jpeg', 'webp']),
-				],
-			},
+			]),
 		],
 	};
 

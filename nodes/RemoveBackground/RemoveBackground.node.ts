@@ -9,6 +9,7 @@ import {
 import { type CutoutOutputFormat, type PngEffort, parseColor } from '../../lib/image/encode';
 import { removeBackground } from '../../lib/pipeline';
 import { readInputBinary, writeOutputBinary } from '../shared/binary';
+import { optionsCollection, outputFormatProperty } from '../shared/description';
 import {
 	decodeLimits,
 	engineProperty,
@@ -55,19 +56,13 @@ export class RemoveBackground implements INodeType {
 				description:
 					'Whether to remove the old background’s color from soft edges (hair, fur) by blur-fusion foreground estimation; hosted engines use it when their matte comes back smaller than the input',
 			},
-			{
-				displayName: 'Output Format',
-				name: 'outputFormat',
-				type: 'options',
-				options: [
-					{ name: 'AVIF', value: 'avif' },
-					{ name: 'GIF', value: 'gif' },
-					{ name: 'JPEG (Flattened)', value: 'jpeg' },
-					{ name: 'PNG', value: 'png' },
-					{ name: 'WebP', value: 'webp' },
-				],
-				default: 'png',
-			},
+			outputFormatProperty([
+				{ name: 'AVIF', value: 'avif' },
+				{ name: 'GIF', value: 'gif' },
+				{ name: 'JPEG (Flattened)', value: 'jpeg' },
+				{ name: 'PNG', value: 'png' },
+				{ name: 'WebP', value: 'webp' },
+			]),
 			{
 				displayName: 'Background',
 				name: 'background',
@@ -109,20 +104,13 @@ export class RemoveBackground implements INodeType {
 				displayOptions: { show: { cropToSubject: [true] } },
 				description: 'Space kept around the subject’s bounding box, on each side',
 			},
-			{
-				displayName: 'Options',
-				name: 'options',
-				type: 'collection',
-				placeholder: 'Add option',
-				default: {},
-				options: [
+			optionsCollection([
 					outputFieldOption('image'),
 					outputFieldOption('mask'),
 					maxMegapixelsOption,
 					pngEffortOption,
 					qualityOption(['avif', 'jpeg', 'webp']),
-				],
-			},
+			]),
 		],
 	};
 
