@@ -78,4 +78,17 @@ export default [
 		...js.configs.recommended,
 		languageOptions: { sourceType: 'commonjs', globals: globals.node },
 	},
+	// The Node-RED package: plain JS node files (CommonJS) and the editor script (a browser script on Node-RED's
+	// jQuery and RED). core/ and models/ are build output (npm run build:node-red).
+	{ ignores: ['node-red/core/', 'node-red/models/'] },
+	{
+		files: ['node-red/nodes/**/*.js'],
+		...js.configs.recommended,
+		languageOptions: { sourceType: 'commonjs', globals: globals.node },
+	},
+	{
+		files: ['node-red/resources/**/*.js'],
+		...js.configs.recommended,
+		languageOptions: { sourceType: 'script', globals: { ...globals.browser, $: 'readonly', RED: 'readonly' } },
+	},
 ];

@@ -4,7 +4,6 @@
  * from the runtime's core. Each node's .html includes this file and calls CutoutEditor.register once its own
  * template (the rows only that node has) is on the page; the file defines itself once.
  */
-/* global $, RED */
 window.CutoutEditor =
 	window.CutoutEditor ||
 	(function () {

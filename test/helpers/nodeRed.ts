@@ -1,5 +1,7 @@
 import type { EventEmitter } from 'node:events';
 
+import type { AlphaMatteFields, InpaintFields, RemoveBackgroundFields } from '../../lib';
+
 /**
  * node-red-node-test-helper (no type declarations of its own) running the REAL Node-RED 4.1 runtime from
  * the root devDependencies, typed for what our tests use, with the Cutout nodes loaded from node-red/nodes.
@@ -30,7 +32,21 @@ export interface RuntimeNode extends EventEmitter {
 
 interface TestResponse {
 	status: number;
-	body: any;
+	body: unknown;
+}
+
+/** Every field one of the three operations may put in msg.cutout. */
+type CutoutFields = RemoveBackgroundFields & AlphaMatteFields & InpaintFields;
+
+/** A message as our nodes leave it, or as a Catch node passes on their error. */
+export interface NodeRedMessage {
+	payload: Buffer;
+	/** Where the tests point Remove Background's output. */
+	image: Buffer;
+	mask: Buffer;
+	topic?: string;
+	cutout: CutoutFields;
+	error: { message: string; code?: string; source: { id: string; type: string } };
 }
 
 interface NodeRedTestHelper {
@@ -47,16 +63,18 @@ interface NodeRedTestHelper {
 	_redNodes: { getCredentialDefinition(type: string): Record<string, { type: string }> };
 }
 
-export const helper: NodeRedTestHelper = require('node-red-node-test-helper');
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the helper ships no type declarations: typed above
+export const helper = require('node-red-node-test-helper') as NodeRedTestHelper;
 helper.init(require.resolve('node-red'));
 
 /** Every module of node-red-contrib-cutout, as Node-RED loads them (the config node first). */
-export const cutoutModules = ['cutout-provider', 'cutout-remove-background', 'cutout-alpha-matte', 'cutout-inpaint'].map((name) =>
-	require(`../../node-red/nodes/${name}.js`),
+export const cutoutModules: unknown[] = ['cutout-provider', 'cutout-remove-background', 'cutout-alpha-matte', 'cutout-inpaint'].map(
+	// eslint-disable-next-line @typescript-eslint/no-require-imports -- plain CommonJS node files, loaded as Node-RED loads them
+	(name) => require(`../../node-red/nodes/${name}.js`),
 );
 
 /** The next message that reaches a "helper" node; rejects after `timeoutMs` (a message that never came). */
-export function nextMessage(node: RuntimeNode, timeoutMs = 120_000): Promise<Record<string, any>> {
+export function nextMessage(node: RuntimeNode, timeoutMs = 120_000): Promise<NodeRedMessage> {
 	return new Promise((resolve, reject) => {
 		const timer = setTimeout(() => reject(new Error(`No message reached ${node.id} within ${timeoutMs} ms`)), timeoutMs);
 		node.once('input', (msg) => {

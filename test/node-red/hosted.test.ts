@@ -3,6 +3,7 @@
  * credential, the nodes reach the repo's loopback provider mocks over real HTTP, and the key never shows in
  * a status, a log line, an error or a message. Also the editor's choices endpoint.
  */
+import type { ModelChoice } from '../../lib';
 import { removeBgMock } from '../mocks/removebg';
 import type { MockProviderServer } from '../mocks/server';
 import { clipdropMock } from '../mocks/clipdrop';
@@ -24,6 +25,13 @@ function hostedFlow(provider: string, baseUrl: string, node: FlowNode): FlowNode
 }
 
 const credentials = (apiKey: string) => ({ provider: { apiKey } });
+
+/** What GET <admin>/cutout/choices answers. */
+interface Choices {
+	segmentationModels: ModelChoice[];
+	inpaintingModels: ModelChoice[];
+	providers: Array<{ id: string; displayName: string; operations: string[] }>;
+}
 
 describe('Node-RED nodes on a hosted engine', () => {
 	let input: Buffer;
@@ -115,12 +123,15 @@ describe('Node-RED nodes on a hosted engine', () => {
 		await helper.load(cutoutModules, []);
 		const response = await helper.request().get('/cutout/choices');
 		expect(response.status).toBe(200);
-		const { segmentationModels, inpaintingModels, providers } = response.body;
-		expect(segmentationModels.find((model: { isDefault: boolean }) => model.isDefault).id).toBe('isnet-general-fp16');
-		expect(inpaintingModels.map((model: { id: string }) => model.id)).toEqual(expect.arrayContaining(['patch', 'smooth']));
-		const removebg = providers.find((provider: { id: string }) => provider.id === 'removebg');
+		const { segmentationModels, inpaintingModels, providers } = response.body as Choices;
+		expect(segmentationModels.find((model) => model.isDefault)?.id).toBe('isnet-general-fp16');
+		expect(inpaintingModels.map((model) => model.id)).toEqual(expect.arrayContaining(['patch', 'smooth']));
 		// remove.bg has no matte endpoint: Alpha Matte keeps its cutout's alpha; it offers no inpainting.
-		expect(removebg).toEqual({ id: 'removebg', displayName: 'remove.bg', operations: ['removeBackground', 'alphaMatte'] });
-		expect(providers.find((provider: { id: string }) => provider.id === 'clipdrop').operations).toContain('inpaint');
+		expect(providers.find((provider) => provider.id === 'removebg')).toEqual({
+			id: 'removebg',
+			displayName: 'remove.bg',
+			operations: ['removeBackground', 'alphaMatte'],
+		});
+		expect(providers.find((provider) => provider.id === 'clipdrop')?.operations).toContain('inpaint');
 	});
 });

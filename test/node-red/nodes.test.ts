@@ -108,7 +108,7 @@ describe('Node-RED nodes over the core (local engine)', () => {
 		const cutout = await rawPixels(msg.payload);
 		expect((await sharp(msg.payload).metadata()).format).toBe('jpeg');
 		expect(cutout.channels).toBe(3);
-		expect(cutout.width).toBe(Math.min(320, msg.cutout.subjectBox.width + 8));
+		expect(cutout.width).toBe(Math.min(320, msg.cutout.subjectBox!.width + 8));
 		// The corner is background, flattened onto blue.
 		expect([cutout.data[0] < 60, cutout.data[2] > 200]).toEqual([true, true]);
 	});
