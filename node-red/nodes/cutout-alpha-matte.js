@@ -1,5 +1,5 @@
 'use strict';
-const { core, optionalInteger, registerChoicesEndpoint, runOperation } = require('./runtime');
+const { core, operationNode, optionalInteger } = require('./runtime');
 
 /** A number from an editor field (0–1 threshold, pixels), or the default when left blank. */
 function numberOr(value, fallback, label) {
@@ -10,25 +10,16 @@ function numberOr(value, fallback, label) {
 }
 
 /** msg.payload (an image) → the subject's matte in the configured property, msg.cutout. */
-module.exports = function (RED) {
-	registerChoicesEndpoint(RED);
-
-	function CutoutAlphaMatteNode(config) {
-		RED.nodes.createNode(this, config);
-		runOperation(RED, this, config, {
-			separateMask: false,
-			operate: (msg, image, engine) =>
-				core.alphaMatte(image, engine, {
-					binary: config.output === 'binary',
-					threshold: numberOr(config.threshold, 0.5, 'Threshold'),
-					grow: optionalInteger(config.grow, 'Grow / shrink'),
-					feather: numberOr(config.feather, 0, 'Feather'),
-					invert: config.invert === true,
-					guidedUpsampling: config.guidedUpsampling !== false,
-					format: config.format || 'png',
-				}),
-		});
-	}
-
-	RED.nodes.registerType('cutout-alpha-matte', CutoutAlphaMatteNode);
-};
+module.exports = operationNode('cutout-alpha-matte', {
+	separateMask: false,
+	operate: (config, msg, image, engine) =>
+		core.alphaMatte(image, engine, {
+			binary: config.output === 'binary',
+			threshold: numberOr(config.threshold, 0.5, 'Threshold'),
+			grow: optionalInteger(config.grow, 'Grow / shrink'),
+			feather: numberOr(config.feather, 0, 'Feather'),
+			invert: config.invert === true,
+			guidedUpsampling: config.guidedUpsampling !== false,
+			format: config.format || 'png',
+		}),
+});

@@ -1,5 +1,5 @@
 'use strict';
-const { core, describe, optionalInteger, registerChoicesEndpoint, runOperation } = require('./runtime');
+const { core, describe, operationNode, optionalInteger } = require('./runtime');
 
 /** The node's own box, when its four fields are filled in. */
 function configuredBox(config) {
@@ -24,22 +24,13 @@ function region(msg, config) {
 }
 
 /** msg.payload (an image) with a region erased → the filled image in the configured property, msg.mask (the region filled), msg.cutout. */
-module.exports = function (RED) {
-	registerChoicesEndpoint(RED);
-
-	function CutoutInpaintNode(config) {
-		RED.nodes.createNode(this, config);
-		runOperation(RED, this, config, {
-			separateMask: true,
-			operate: (msg, image, engine) =>
-				core.inpaint(image, engine, {
-					...region(msg, config),
-					dilation: optionalInteger(config.dilation, 'Dilation'),
-					format: config.format || 'png',
-					quality: optionalInteger(config.quality, 'Quality'),
-				}),
-		});
-	}
-
-	RED.nodes.registerType('cutout-inpaint', CutoutInpaintNode);
-};
+module.exports = operationNode('cutout-inpaint', {
+	separateMask: true,
+	operate: (config, msg, image, engine) =>
+		core.inpaint(image, engine, {
+			...region(msg, config),
+			dilation: optionalInteger(config.dilation, 'Dilation'),
+			format: config.format || 'png',
+			quality: optionalInteger(config.quality, 'Quality'),
+		}),
+});

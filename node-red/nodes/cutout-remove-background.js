@@ -1,5 +1,5 @@
 'use strict';
-const { core, optionalInteger, registerChoicesEndpoint, runOperation } = require('./runtime');
+const { core, operationNode, optionalInteger } = require('./runtime');
 
 /** "#rrggbb" from the editor's color picker as the core's { r, g, b }. */
 function parseColor(hex) {
@@ -10,24 +10,15 @@ function parseColor(hex) {
 }
 
 /** msg.payload (an image) → the cutout in the configured property, msg.mask, msg.cutout. */
-module.exports = function (RED) {
-	registerChoicesEndpoint(RED);
-
-	function CutoutRemoveBackgroundNode(config) {
-		RED.nodes.createNode(this, config);
-		runOperation(RED, this, config, {
-			separateMask: true,
-			operate: (msg, image, engine) =>
-				core.removeBackground(image, engine, {
-					format: config.format || 'png',
-					background: config.background === 'color' || config.format === 'jpeg' ? parseColor(config.backgroundColor) : undefined,
-					quality: optionalInteger(config.quality, 'Quality'),
-					includeMask: config.includeMask !== false,
-					cropMargin: config.crop ? (optionalInteger(config.cropMargin, 'Crop margin') ?? 0) : undefined,
-					refineForeground: config.refineForeground !== false,
-				}),
-		});
-	}
-
-	RED.nodes.registerType('cutout-remove-background', CutoutRemoveBackgroundNode);
-};
+module.exports = operationNode('cutout-remove-background', {
+	separateMask: true,
+	operate: (config, msg, image, engine) =>
+		core.removeBackground(image, engine, {
+			format: config.format || 'png',
+			background: config.background === 'color' || config.format === 'jpeg' ? parseColor(config.backgroundColor) : undefined,
+			quality: optionalInteger(config.quality, 'Quality'),
+			includeMask: config.includeMask !== false,
+			cropMargin: config.crop ? (optionalInteger(config.cropMargin, 'Crop margin') ?? 0) : undefined,
+			refineForeground: config.refineForeground !== false,
+		}),
+});

@@ -118,12 +118,22 @@ function checkOutputProperty(property, separateMask) {
 }
 
 /**
- * Wires a node's input to one core operation. `operate(msg, image, engine)` returns the core's result; its
- * `image` (or, for Alpha Matte, its `mask`) goes to the configured property, a separate mask (`separateMask`:
- * the operation has one) to msg.mask and the fields to msg.cutout. One status dot for the node: blue while
- * messages run, then green with the time taken, or red with the error code.
+ * The module of a node running one core operation, as Node-RED loads it. `operate(config, msg, image, engine)`
+ * returns the core's result; its `image` (or, for Alpha Matte, its `mask`) goes to the configured property, a
+ * separate mask (`separateMask`: the operation has one) to msg.mask and the fields to msg.cutout. One status dot
+ * per node: blue while messages run, then green with the time taken, or red with the error code.
  */
-function runOperation(RED, node, config, { separateMask, operate }) {
+function operationNode(type, { separateMask, operate }) {
+	return function (RED) {
+		registerChoicesEndpoint(RED);
+		RED.nodes.registerType(type, function (config) {
+			RED.nodes.createNode(this, config);
+			runOperation(RED, this, config, separateMask, operate);
+		});
+	};
+}
+
+function runOperation(RED, node, config, separateMask, operate) {
 	const aborter = new AbortController();
 	const property = config.property || 'payload';
 	const provider = config.engine === 'hosted' ? RED.nodes.getNode(config.provider) : undefined;
@@ -137,7 +147,7 @@ function runOperation(RED, node, config, { separateMask, operate }) {
 		try {
 			checkOutputProperty(property, separateMask);
 			const image = inputImage(msg);
-			const result = await operate(msg, image, engineFor(RED, node, config, aborter.signal));
+			const result = await operate(config, msg, image, engineFor(RED, node, config, aborter.signal));
 			const primary = result.image ?? result.mask;
 			RED.util.setMessageProperty(msg, property, primary.data, true);
 			if (result.image && result.mask) msg.mask = result.mask.data;
@@ -169,4 +179,4 @@ function optionalInteger(value, label) {
 	return number;
 }
 
-module.exports = { core, registerChoicesEndpoint, runOperation, optionalInteger, describe };
+module.exports = { core, registerChoicesEndpoint, operationNode, optionalInteger, describe };

@@ -48,57 +48,57 @@ window.CutoutEditor =
 			select.val(current || '');
 		}
 
-		function row(field, icon, label, input) {
-			return (
-				'<div class="form-row' +
-				(field.local ? ' cutout-local' : '') +
-				'">' +
-				'<label for="node-input-' +
-				field.name +
-				'"><i class="fa ' +
-				icon +
-				'"></i> ' +
-				label +
-				'</label>' +
-				input +
-				'</div>'
-			);
+		/** A form row for the setting `name`; `local` rows show only for the local engine. */
+		function row(name, icon, label, input, local) {
+			var caption = '<label for="node-input-' + name + '"><i class="fa ' + icon + '"></i> ' + label + '</label>';
+			return '<div class="' + (local ? 'form-row cutout-local' : 'form-row') + '">' + caption + input + '</div>';
+		}
+
+		function select(name, options) {
+			var items = options.map(function (option) {
+				return '<option value="' + option[0] + '">' + option[1] + '</option>';
+			});
+			return '<select id="node-input-' + name + '">' + items.join('') + '</select>';
 		}
 
 		/** The rows every Cutout node starts with: engine, provider (hosted), segmentation model and matte quality (local). */
 		function engineRows(modelLabel) {
+			var engines = [
+				['local', 'Local (this machine)'],
+				['hosted', 'Hosted API'],
+			];
+			var qualities = [
+				['standard', 'Standard'],
+				['high', 'High (two passes, about twice the time)'],
+			];
 			return [
+				row('engine', 'fa-microchip', 'Engine', select('engine', engines)),
 				row(
-					{ name: 'engine' },
-					'fa-microchip',
-					'Engine',
-					'<select id="node-input-engine"><option value="local">Local (this machine)</option><option value="hosted">Hosted API</option></select>',
-				),
-				row(
-					{ name: 'provider' },
+					'provider',
 					'fa-cloud',
 					'Provider',
 					'<input type="text" id="node-input-provider" /><div class="form-tips" id="cutout-providers-note"></div>',
 				),
-				row({ name: 'model', local: true }, 'fa-cube', modelLabel, '<select id="node-input-model" style="width: 70%"></select>'),
-				row(
-					{ name: 'matteQuality', local: true },
-					'fa-sliders',
-					'Matte quality',
-					'<select id="node-input-matteQuality"><option value="standard">Standard</option>' +
-						'<option value="high">High (two passes, about twice the time)</option></select>',
-				),
+				row('model', 'fa-cube', modelLabel, '<select id="node-input-model" style="width: 70%"></select>', true),
+				row('matteQuality', 'fa-sliders', 'Matte quality', select('matteQuality', qualities), true),
 			].join('\n');
 		}
 
-		/** The rows every Cutout node ends with. */
-		var OUTPUT_ROWS = [
-			row({ name: 'property' }, 'fa-sign-out', 'Output to', '<input type="text" id="node-input-property" />'),
-			row({ name: 'name' }, 'fa-tag', 'Name', '<input type="text" id="node-input-name" />'),
-		].join('\n');
+		/** The rows every Cutout node ends with: the output format (and quality, for the lossy ones), where the result goes, the name. */
+		function outputRows(spec) {
+			var rows = [row('format', 'fa-file-image-o', 'Format', select('format', spec.formats))];
+			if (spec.qualityFormats) {
+				rows.push(
+					row('quality', 'fa-tachometer', 'Quality', '<input type="text" id="node-input-quality" placeholder="encoder default (1-100)" />'),
+				);
+			}
+			rows.push(row('property', 'fa-sign-out', 'Output to', '<input type="text" id="node-input-property" />'));
+			rows.push(row('name', 'fa-tag', 'Name', '<input type="text" id="node-input-name" />'));
+			return rows.join('\n');
+		}
 
-		function commonDefaults() {
-			return {
+		function commonDefaults(spec) {
+			var defaults = {
 				name: { value: '' },
 				engine: { value: 'local' },
 				provider: {
@@ -113,8 +113,11 @@ window.CutoutEditor =
 				},
 				model: { value: '' },
 				matteQuality: { value: 'standard' },
+				format: { value: spec.formats[0][0] },
 				property: { value: 'payload', required: true },
 			};
+			if (spec.qualityFormats) defaults.quality = { value: '', validate: RED.validators.regex(/^$|^([1-9]\d?|100)$/) };
+			return defaults;
 		}
 
 		/** Toggles the local and hosted rows, names the providers offering `operation`, fills the model dropdowns. */
@@ -144,15 +147,16 @@ window.CutoutEditor =
 
 		/**
 		 * Registers a Cutout node: its template (already on the page) gains the shared rows around its own, its
-		 * settings the shared ones. `spec`: operation, label, icon, modelLabel, defaults, oneditprepare.
+		 * settings the shared ones. `spec`: operation, label, icon, modelLabel, formats ([value, label], the first
+		 * the default), qualityFormats (those that take a quality), defaults, oneditprepare.
 		 */
 		function register(type, spec) {
 			var template = $('script[data-template-name="' + type + '"]');
-			template.html(engineRows(spec.modelLabel || 'Model') + template.html() + OUTPUT_ROWS);
+			template.html(engineRows(spec.modelLabel || 'Model') + template.html() + outputRows(spec));
 			RED.nodes.registerType(type, {
 				category: 'cutout',
 				color: '#C7E9C0',
-				defaults: $.extend(commonDefaults(), spec.defaults),
+				defaults: $.extend(commonDefaults(spec), spec.defaults),
 				inputs: 1,
 				outputs: 1,
 				icon: spec.icon,
@@ -162,6 +166,11 @@ window.CutoutEditor =
 				},
 				oneditprepare: function () {
 					prepareEngine(this, spec.operation);
+					if (spec.qualityFormats) {
+						showWhen('#node-input-quality', '#node-input-format', function () {
+							return spec.qualityFormats.indexOf($('#node-input-format').val()) >= 0;
+						});
+					}
 					if (spec.oneditprepare) spec.oneditprepare.call(this);
 				},
 			});

@@ -44,7 +44,7 @@ describeBrowser('the Node-RED editor in headless Chromium, with the packed node-
 		return page.locator(field).locator('xpath=ancestor::div[contains(@class, "form-row")][1]').isVisible();
 	}
 
-	/** Which of `fields` have their row shown, after `change` (if any). */
+	/** Which of `fields` have their row shown. */
 	async function shownRows(fields: string[]): Promise<Record<string, boolean>> {
 		const shown: Record<string, boolean> = {};
 		for (const field of fields) shown[field] = await rowShown(field);
@@ -64,6 +64,21 @@ describeBrowser('the Node-RED editor in headless Chromium, with the packed node-
 		await page.locator(`g.red-ui-flow-node-group[id="${await nodeId(type)}"] rect.red-ui-flow-node`).dblclick();
 		await page.locator('#node-input-engine').waitFor();
 		await page.locator('#node-input-model option').nth(1).waitFor({ state: 'attached' });
+	}
+
+	/** Hosted engine chosen: the provider row shows, `localRows` hide, the note names the providers offering the operation. */
+	async function switchToHosted(localRows: string[], providers: string): Promise<void> {
+		await page.selectOption('#node-input-engine', 'hosted');
+		expect(await shownRows(['#node-input-provider', ...localRows])).toEqual(
+			Object.fromEntries([['#node-input-provider', true], ...localRows.map((field) => [field, false])]),
+		);
+		await expect(page.locator('#cutout-providers-note').innerText()).resolves.toBe(`Providers offering this: ${providers}`);
+	}
+
+	/** Done or Cancel, and wait until the dialog has gone. */
+	async function closeDialog(button: '#node-dialog-ok' | '#node-dialog-cancel'): Promise<void> {
+		await page.locator(button).click();
+		await page.locator('#node-input-engine').waitFor({ state: 'detached' });
 	}
 
 	async function optionTexts(select: string): Promise<string[]> {
@@ -142,19 +157,12 @@ describeBrowser('the Node-RED editor in headless Chromium, with the packed node-
 		expect(await rowShown('#node-input-cropMargin')).toBe(true);
 		await snap('remove-background-jpeg-crop');
 
-		await page.selectOption('#node-input-engine', 'hosted');
-		expect(await shownRows(['#node-input-provider', '#node-input-model', '#node-input-matteQuality'])).toEqual({
-			'#node-input-provider': true,
-			'#node-input-model': false,
-			'#node-input-matteQuality': false,
-		});
-		await expect(page.locator('#cutout-providers-note').innerText()).resolves.toBe('Providers offering this: fal.ai, withoutBG, knockout, remove.bg, Photoroom, Clipdrop');
+		await switchToHosted(['#node-input-model', '#node-input-matteQuality'], 'fal.ai, withoutBG, knockout, remove.bg, Photoroom, Clipdrop');
 		await snap('remove-background-hosted');
 
 		await page.selectOption('#node-input-engine', 'local');
 		await page.selectOption('#node-input-model', 'u2netp');
-		await page.locator('#node-dialog-ok').click();
-		await page.locator('#node-input-engine').waitFor({ state: 'detached' });
+		await closeDialog('#node-dialog-ok');
 		const saved = await page.evaluate((id) => {
 			const node = (globalThis as any).RED.nodes.node(id);
 			return { model: node.model, format: node.format, crop: node.crop, engine: node.engine, valid: node.valid };
@@ -170,8 +178,7 @@ describeBrowser('the Node-RED editor in headless Chromium, with the packed node-
 		await page.selectOption('#node-input-output', 'binary');
 		expect(await rowShown('#node-input-threshold')).toBe(true);
 		await snap('alpha-matte-binary');
-		await page.locator('#node-dialog-cancel').click();
-		await page.locator('#node-input-engine').waitFor({ state: 'detached' });
+		await closeDialog('#node-dialog-cancel');
 	});
 
 	it("Inpaint's dialog: fill models from the core, quality only for lossy formats, local rows hidden for a hosted engine", async () => {
@@ -184,16 +191,9 @@ describeBrowser('the Node-RED editor in headless Chromium, with the packed node-
 		await page.selectOption('#node-input-format', 'webp');
 		expect(await rowShown('#node-input-quality')).toBe(true);
 		await snap('inpaint-local');
-		await page.selectOption('#node-input-engine', 'hosted');
-		expect(await shownRows(['#node-input-inpaintModel', '#node-input-model', '#node-input-provider'])).toEqual({
-			'#node-input-inpaintModel': false,
-			'#node-input-model': false,
-			'#node-input-provider': true,
-		});
-		await expect(page.locator('#cutout-providers-note').innerText()).resolves.toBe('Providers offering this: fal.ai, knockout, Clipdrop');
+		await switchToHosted(['#node-input-inpaintModel', '#node-input-model', '#node-input-matteQuality'], 'fal.ai, knockout, Clipdrop');
 		await snap('inpaint-hosted');
-		await page.locator('#node-dialog-cancel').click();
-		await page.locator('#node-input-engine').waitFor({ state: 'detached' });
+		await closeDialog('#node-dialog-cancel');
 	});
 
 	it("the provider config node's dialog: providers from the core, the key as a password field", async () => {
@@ -208,8 +208,7 @@ describeBrowser('the Node-RED editor in headless Chromium, with the packed node-
 		expect(await page.locator('#node-config-input-baseUrl').isVisible()).toBe(true);
 		await snap('provider-config');
 		await page.locator('#node-config-dialog-cancel').click();
-		await page.locator('#node-dialog-cancel').click();
-		await page.locator('#node-input-engine').waitFor({ state: 'detached' });
+		await closeDialog('#node-dialog-cancel');
 	});
 
 	it('the page logged no error', () => {

@@ -67,6 +67,15 @@ interface NodeRedTestHelper {
 export const helper = require('node-red-node-test-helper') as NodeRedTestHelper;
 helper.init(require.resolve('node-red'));
 
+/** A fresh runtime for each test: started before it, its flow unloaded and the runtime stopped after it. */
+export function nodeRedForEachTest(): void {
+	beforeEach(() => helper.startServer());
+	afterEach(async () => {
+		await helper.unload();
+		await helper.stopServer();
+	});
+}
+
 /** Every module of node-red-contrib-cutout, as Node-RED loads them (the config node first). */
 export const cutoutModules: unknown[] = ['cutout-provider', 'cutout-remove-background', 'cutout-alpha-matte', 'cutout-inpaint'].map(
 	// eslint-disable-next-line @typescript-eslint/no-require-imports -- plain CommonJS node files, loaded as Node-RED loads them

@@ -7,7 +7,7 @@ import type { ModelChoice } from '../../lib';
 import { removeBgMock } from '../mocks/removebg';
 import type { MockProviderServer } from '../mocks/server';
 import { clipdropMock } from '../mocks/clipdrop';
-import { type FlowNode, cutoutModules, helper, nextMessage, reportedText } from '../helpers/nodeRed';
+import { type FlowNode, cutoutModules, helper, nextMessage, nodeRedForEachTest, reportedText } from '../helpers/nodeRed';
 import { SENTINEL_KEY } from '../helpers/providers';
 import { makeScene, rawPixels, sceneAsPng } from '../helpers/scene';
 
@@ -46,11 +46,9 @@ describe('Node-RED nodes on a hosted engine', () => {
 		input = await sceneAsPng(scene);
 	});
 
-	beforeEach(() => helper.startServer());
+	nodeRedForEachTest();
 
 	afterEach(async () => {
-		await helper.unload();
-		await helper.stopServer();
 		await Promise.all(mocks.splice(0).map((mock) => mock.stop()));
 	});
 

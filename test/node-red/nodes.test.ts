@@ -5,7 +5,7 @@
  */
 import sharp from 'sharp';
 
-import { type FlowNode, cutoutModules, helper, nextMessage, type RuntimeNode } from '../helpers/nodeRed';
+import { type FlowNode, cutoutModules, helper, nextMessage, nodeRedForEachTest, type RuntimeNode } from '../helpers/nodeRed';
 import { makeScene, maskIoU, rawPixels, sceneAsPng } from '../helpers/scene';
 
 const scene = makeScene(320, 240);
@@ -38,12 +38,7 @@ describe('Node-RED nodes over the core (local engine)', () => {
 		input = await sceneAsPng(scene);
 	});
 
-	beforeEach(() => helper.startServer());
-
-	afterEach(async () => {
-		await helper.unload();
-		await helper.stopServer();
-	});
+	nodeRedForEachTest();
 
 	it('Remove Background puts the RGBA cutout in the output property, the mask in msg.mask and the fields in msg.cutout; Inpaint erases that mask', async () => {
 		await helper.load(cutoutModules, [
