@@ -19,6 +19,8 @@ export type { Engine, EngineReport } from './engines/engine';
 export { type LocalEngineOptions, localEngine } from './engines/local';
 export { type HostedEngineOptions, hostedEngine } from './providers/engine/hostedEngine';
 export { remoteProviders } from './providers/clients';
+/** Which providers offer an operation (Alpha Matte falls back to a provider's Remove Background), for front ends' choices. */
+export { providerOperation } from './providers/engine/remote';
 export { CutoutError, isCutoutError } from './errors';
 export { isProviderError, ProviderError } from './providers/http/errors';
 export type { EncodedImage } from './image/encode';

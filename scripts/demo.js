@@ -80,7 +80,8 @@ function reportFiles(input, done, failed) {
 			status = `done    ${`${json.width}x${json.height}`.padStart(9)}  ${(ms / 1000).toFixed(1).padStart(5)} s`;
 		} else {
 			// On the error output the code rides at the end of the message (see nodes/shared/items.ts).
-			const [, message, code] = /^([\s\S]*) \(code: ([a-z_]+)\)$/.exec(entry.item.json.error) ?? [, entry.item.json.error, 'error'];
+			const match = /^([\s\S]*) \(code: ([a-z_]+)\)$/.exec(entry.item.json.error);
+			const [message, code] = match ? [match[1], match[2]] : [entry.item.json.error, 'error'];
 			status = `FAILED  ${code}: ${message}`;
 		}
 		console.log(`${name.padEnd(width)}  ${kilobytes(bytes).padStart(8)}  ${status}`);

@@ -113,7 +113,7 @@ export async function freePort(): Promise<number> {
 }
 
 /** The environment our scripts run in: the caller's, minus npm's exported config and any N8N_* leakage. */
-function cleanBaseEnv(): NodeJS.ProcessEnv {
+export function cleanBaseEnv(): NodeJS.ProcessEnv {
 	const env: NodeJS.ProcessEnv = {};
 	for (const [key, value] of Object.entries(process.env)) {
 		const k = key.toLowerCase();

@@ -10,7 +10,6 @@ const CREDIT_HEADERS = { 'x-remaining-credits': '97', 'x-credits-consumed': '1' 
  * cleanup/v1 takes `image_file` and a same-size, strictly black/white `mask_file`.
  */
 export function clipdropMock(apiKey: string): MockProviderServer {
-	let server: MockProviderServer;
 	const removeBackground = async (request: MockRequest): Promise<MockResponse> => {
 		const file = await formFile(request.form, 'image_file');
 		if (!file) return { status: 400, body: { error: 'image_file is missing' } };
@@ -30,7 +29,7 @@ export function clipdropMock(apiKey: string): MockProviderServer {
 		if (!['fast', 'quality', undefined].includes(formText(request.form, 'mode'))) return { status: 400, body: { error: 'mode is invalid' } };
 		return pngResponse(await toyInpaintPng(file, mask.plane, server.alterOutsideRegion), CREDIT_HEADERS);
 	};
-	server = new MockProviderServer(
+	const server = new MockProviderServer(
 		{
 			header: 'x-api-key',
 			expected: apiKey,

@@ -36,7 +36,6 @@ export function falMock(apiKey: string): MockProviderServer & { fal: FalMockStat
 	const jobs = new Map<string, Job>();
 	const files = new Map<string, Buffer>();
 	let counter = 0;
-	let server: MockProviderServer;
 
 	const fileUrl = async (id: string, name: string, data: Buffer, inline: boolean) => {
 		const described = { content_type: 'image/png', file_name: name, file_size: data.length };
@@ -103,7 +102,7 @@ export function falMock(apiKey: string): MockProviderServer & { fal: FalMockStat
 		return { ...response, headers: { 'x-fal-request-id': id } };
 	};
 
-	server = new MockProviderServer(
+	const server = new MockProviderServer(
 		{ header: 'authorization', expected: `Key ${apiKey}`, reject: () => ({ status: 401, body: { detail: 'Invalid Key' } }) },
 		[
 			{ method: 'POST', path: /^\/fal-ai\/birefnet\/v2$/, handle: submit('fal-ai/birefnet/v2') },

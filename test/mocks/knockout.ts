@@ -10,7 +10,6 @@ import { readPlane, toyCutoutPng, toyInpaintPng, toyMaskPng, toySegment } from '
  * cost estimator) needs the token but runs nothing; /health needs no token.
  */
 export function knockoutMock(apiKey: string): MockProviderServer {
-	let server: MockProviderServer;
 	let served = 0;
 	const codedError = (status: number, code: string, message: string): MockResponse => ({
 		status,
@@ -55,7 +54,7 @@ export function knockoutMock(apiKey: string): MockProviderServer {
 			'x-knockout-mode': mode,
 		});
 	};
-	server = new MockProviderServer(
+	const server = new MockProviderServer(
 		{
 			header: 'authorization',
 			expected: `Bearer ${apiKey}`,

@@ -321,7 +321,7 @@ describe('ensurePinnedFile', () => {
 	it('lets one of several real processes download while the others wait for it', async () => {
 		const stalled = stallAfter(2_000_000);
 		server.route(MODEL_ROUTE, stalled.handler);
-		const children = Array.from({ length: 3 }, () => runChild(join(REPO_DIR, 'lib/models/download.ts'), pin().url, dest));
+		const children = Array.from({ length: 3 }, () => runChild(join(REPO_DIR, 'lib/models/download/index.ts'), pin().url, dest));
 		const waiting = () => children.filter((child) => /Waiting for process \d+ on .+ to finish fetching u2netp\.onnx/.test(child.output)).length;
 
 		// Hold the first download until both other processes are seen waiting on its lock.
@@ -452,7 +452,6 @@ interface ChildRun {
 }
 
 function runChild(modulePath: string, url: string, destination: string): ChildRun {
-	// eslint-disable-next-line @n8n/community-nodes/no-dangerous-functions -- test only: stands in for n8n queue workers
 	const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', CHILD_SCRIPT, modulePath, url, destination], {
 		cwd: REPO_DIR,
 	});
