@@ -14,8 +14,8 @@
  *   npm run eval [-- --no-anchor] [--ablations-on <set,set>] [--ablations-matching <text>] [--sets <set,set>] [--cached-only] [--ablations-from-cache]
  * --cached-only scores only what is cached (images missing a view are left out and counted; the anchor is
  * not run), for quick offline comparisons while a run is filling the cache; --ablations-from-cache does that
- * for the ablation rows only; --ablations-matching runs only the ablation rows whose name contains the text. A method that covers under
- * half of a set is left out of that set's rows.
+ * for the ablation rows only; --ablations-matching runs only the ablation rows whose name contains the text.
+ * A method that covers under half of a set is left out of that set's rows.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
