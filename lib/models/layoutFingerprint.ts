@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { writeOptimizedGraph } from '../inference/sessions';
-import { encode } from './fp16ToFp32';
+import { encode, parse } from './fp16ToFp32';
 
 /**
  * What ONNX Runtime's layout rewrites (level 'all') make of a probe graph on this CPU, as a SHA-256. They are
@@ -24,10 +24,30 @@ async function probeFingerprint(): Promise<string> {
 	const path = join(tmpdir(), `cutout-layout-probe-${process.pid}-${randomBytes(4).toString('hex')}.onnx`);
 	try {
 		await writeOptimizedGraph(probeGraph(), path, 'all');
-		return createHash('sha256').update(await readFile(path)).digest('hex');
+		const hash = createHash('sha256');
+		for (const part of withoutNames(await readFile(path))) hash.update(part);
+		return hash.digest('hex');
 	} finally {
 		await rm(path, { force: true });
 	}
+}
+
+/** NodeProto: input = 1, output = 2, name = 3, doc_string = 6. TensorProto: name = 8, doc_string = 12. */
+const NODE_NAMES = [1, 2, 3, 6];
+const TENSOR_NAMES = [8, 12];
+
+/**
+ * The optimised graph's nodes (operator, domain, attributes) and initializers (type, shape, data), each as a
+ * SHA-256, sorted: ORT numbers the nodes it inserts in no fixed order (ISNet's 'all' graph differs by its
+ * ReorderOutput names from one build to the next), and those names say nothing about the CPU.
+ */
+function withoutNames(model: Buffer): string[] {
+	const graph = parse(model).find((field) => field.number === 7)?.bytes ?? Buffer.alloc(0);
+	const drop = (message: Buffer, numbers: number[]) => encode(parse(message).filter((field) => !numbers.includes(field.number)));
+	return parse(graph)
+		.flatMap((field) => (field.number === 1 ? [drop(field.bytes!, NODE_NAMES)] : field.number === 5 ? [drop(field.bytes!, TENSOR_NAMES)] : []))
+		.map((part) => createHash('sha256').update(part).digest('hex'))
+		.sort();
 }
 
 const FLOAT = 1;
