@@ -11,7 +11,8 @@ import { encode, parse } from './fp16ToFp32';
  * the CPU-specific part of an optimised graph: a float Conv's weights are reordered into NCHWc blocks of the
  * width the CPU's kernels use (8 with AVX2, 16 with AVX-512), a quantised Conv is moved to NHWC. Machines whose
  * probes hash alike get the same rewrites, so a graph saved at level 'all' on one runs correctly on the other.
- * Computed once per process (a tiny session, tens of milliseconds).
+ * Computed once per process (a tiny session, tens of milliseconds). A change to the probe changes every
+ * fingerprint: bump GRAPH_REWRITE_VERSION with it, or files keyed by the old one stay as another CPU's.
  */
 export function layoutFingerprint(): Promise<string> {
 	fingerprint ??= probeFingerprint();
