@@ -44,12 +44,6 @@ export function sessionOptions(env: NodeJS.ProcessEnv = process.env): ort.Infere
 		executionMode: 'sequential',
 		// 0 lets ONNX Runtime use one thread per physical core.
 		intraOpNumThreads: Number.isInteger(threads) && threads >= 0 ? threads : 0,
-		// Memory, measured on ISNet at 1024² (a fresh process, ~480 MB after loading): the arena keeps what
-		// its first run took (+610 MB) and, with the memory pattern, adds one planned block on the second run
-		// (+560 MB more, for good). Without both, a run peaks at +430 MB and hands it all back when it ends.
-		// The price is page faults on the fresh buffers (about 0.5 s of system CPU per 1024² run).
-		enableCpuMemArena: false,
-		enableMemPattern: false,
 	};
 }
 
