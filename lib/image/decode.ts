@@ -70,6 +70,26 @@ export async function decodeImage(input: Buffer, limits: DecodeLimits): Promise<
 	return { format, ...splitAlpha(pixels) };
 }
 
+/**
+ * width × height from the header alone, to size work before any pixel is decoded (lib/pixelBudget.ts); 0 when
+ * the header cannot be read, as decodeImage will then say why.
+ */
+export async function headerPixelCount(input: Buffer): Promise<number> {
+	const format = sniffImageFormat(input);
+	try {
+		if (format === null) return 0;
+		const size =
+			format === 'bmp'
+				? readBmpHeader(input)
+				: format === 'heic'
+					? await heicHeaderSize(input)
+					: await sharp(input, { ...SHARP_OPTIONS, limitInputPixels: false }).metadata();
+		return size.width * size.height;
+	} catch {
+		return 0;
+	}
+}
+
 function assertLimits(limits: DecodeLimits): void {
 	for (const name of ['maxPixels', 'maxInputBytes'] as const) {
 		const value = limits[name];
@@ -153,23 +173,24 @@ function splitAlpha({ width, height, channels, data }: Pixels): Omit<DecodedImag
 // ---------------------------------------------------------------------------------------------------------
 // JPEG, PNG, WebP, TIFF, GIF, AVIF: sharp (libvips)
 
+const SHARP_OPTIONS: sharp.SharpOptions = {
+	// Not sharp's default 'warning': truncated or undecodable data still fails, but benign libjpeg warnings
+	// such as "extraneous bytes before marker", common in files from cameras and scanners, do not.
+	failOn: 'error',
+	pages: 1, // first frame of an animation, first page of a multi-page TIFF
+};
+
 async function decodeWithSharp(input: Buffer, format: ImageFormat, limits: DecodeLimits): Promise<Pixels> {
-	const options: sharp.SharpOptions = {
-		// Not sharp's default 'warning': truncated or undecodable data still fails, but benign libjpeg warnings
-		// such as "extraneous bytes before marker", common in files from cameras and scanners, do not.
-		failOn: 'error',
-		pages: 1, // first frame of an animation, first page of a multi-page TIFF
-	};
 	let metadata: sharp.Metadata;
 	try {
 		// No pixel limit here: sharp would report it as a generic failure; assertPixelCount names the size.
-		metadata = await sharp(input, { ...options, limitInputPixels: false }).metadata();
+		metadata = await sharp(input, { ...SHARP_OPTIONS, limitInputPixels: false }).metadata();
 	} catch (error) {
 		throw corruptImageError(format, error);
 	}
 	assertPixelCount(metadata.width, metadata.height, format, limits);
 
-	let image = sharp(input, { ...options, limitInputPixels: limits.maxPixels }).rotate();
+	let image = sharp(input, { ...SHARP_OPTIONS, limitInputPixels: limits.maxPixels }).rotate();
 	if (metadata.space === 'rgb16' && metadata.icc) {
 		// sharp converts 16-bit input with an ICC profile to P3, not sRGB; only an explicit output profile
 		// brings it back, while untagged 16-bit input is already treated as sRGB and must not be converted.
@@ -381,7 +402,8 @@ async function withoutLibheifLogLines<T>(call: () => Promise<T>): Promise<T> {
 	}
 }
 
-async function decodeHeicPixels(input: Buffer, limits: DecodeLimits): Promise<Pixels> {
+/** The file's images, parsed from the container without decoding any; the caller disposes of them. */
+async function openHeic(input: Buffer): Promise<Awaited<ReturnType<HeicDecodeModule['all']>>> {
 	const majorBrand = input.toString('latin1', 8, 12);
 	if (!HEIC_DECODE_BRANDS.has(majorBrand)) {
 		throw new CutoutError(
@@ -390,12 +412,24 @@ async function decodeHeicPixels(input: Buffer, limits: DecodeLimits): Promise<Pi
 			'Convert the image to JPEG or PNG first.',
 		);
 	}
-	let images: Awaited<ReturnType<HeicDecodeModule['all']>>;
 	try {
-		images = await withoutLibheifLogLines(() => heicDecode.all({ buffer: input }));
+		return await withoutLibheifLogLines(() => heicDecode.all({ buffer: input }));
 	} catch (error) {
 		throw corruptImageError('heic', error);
 	}
+}
+
+async function heicHeaderSize(input: Buffer): Promise<{ width: number; height: number }> {
+	const images = await openHeic(input);
+	try {
+		return { width: images[0].width, height: images[0].height };
+	} finally {
+		images.dispose();
+	}
+}
+
+async function decodeHeicPixels(input: Buffer, limits: DecodeLimits): Promise<Pixels> {
+	const images = await openHeic(input);
 	try {
 		// The first top-level image, as heic-decode's own single-image API picks.
 		const [first] = images;

@@ -3,6 +3,7 @@ import sharp from 'sharp';
 import { CutoutError } from '../errors';
 
 export type CutoutOutputFormat = 'png' | 'webp' | 'avif' | 'gif' | 'jpeg';
+export type TransparentOutputFormat = Exclude<CutoutOutputFormat, 'jpeg'>;
 /** WebP is lossless; png16 is a 16-bit greyscale PNG. */
 export type MaskOutputFormat = 'png' | 'png16' | 'webp';
 
@@ -36,7 +37,8 @@ export interface EncodeRgbaOptions extends EncodeOptions {
 	background?: Rgb;
 }
 
-const CUTOUT_OUTPUT_FORMATS: readonly CutoutOutputFormat[] = ['png', 'webp', 'avif', 'gif', 'jpeg'];
+const TRANSPARENT_OUTPUT_FORMATS: readonly TransparentOutputFormat[] = ['png', 'webp', 'avif', 'gif'];
+const CUTOUT_OUTPUT_FORMATS: readonly CutoutOutputFormat[] = [...TRANSPARENT_OUTPUT_FORMATS, 'jpeg'];
 const MASK_OUTPUT_FORMATS: readonly MaskOutputFormat[] = ['png', 'png16', 'webp'];
 
 const FILE_TYPES: Readonly<Record<CutoutOutputFormat, Omit<EncodedImage, 'data'>>> = {
@@ -80,6 +82,31 @@ export async function encodeRgba(
 	const background = options.background === undefined ? WHITE : assertRgb(options.background);
 	let image = sharp(rgba, { raw: { width, height, channels: 4 } });
 	if (format === 'jpeg') image = image.flatten({ background });
+	return encode(image, width, height, format, options);
+}
+
+/**
+ * Encodes colours and a separate matte as RGBA without interleaving them here: libvips joins them strip by
+ * strip while it encodes, where an interleaved copy would take 4 bytes a pixel (96 MB at 24 MP). Fully
+ * transparent pixels get black, as toRgba (lib/matte/composite.ts) gives them, so the file is the same.
+ * JPEG has no alpha: flatten with encodeRgb instead.
+ */
+export async function encodeRgbAndAlpha(
+	rgb: Buffer,
+	alpha: Buffer,
+	width: number,
+	height: number,
+	format: TransparentOutputFormat,
+	options: EncodeOptions = {},
+): Promise<EncodedImage> {
+	assertRaw(rgb, width, height, 3, 'RGB');
+	assertRaw(alpha, width, height, 1, 'alpha');
+	assertOneOf(format, TRANSPARENT_OUTPUT_FORMATS, 'transparent output format');
+	const plane = { raw: { width, height, channels: 1 } } as const;
+	// 255 where a pixel shows, 0 where it is transparent: ANDed into every channel (alpha & 255 = alpha).
+	const shows = Buffer.allocUnsafe(alpha.length);
+	for (let i = 0; i < alpha.length; i++) shows[i] = alpha[i] === 0 ? 0 : 255;
+	const image = sharp(rgb, { raw: { width, height, channels: 3 } }).joinChannel(alpha, plane).boolean(shows, 'and', plane);
 	return encode(image, width, height, format, options);
 }
 

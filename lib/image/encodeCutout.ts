@@ -1,5 +1,5 @@
-import { encodeMask, encodeRgb, encodeRgba, type CutoutOutputFormat, type EncodedImage, type PngEffort, type Rgb } from './encode';
-import { cropInterleaved, flattenOnto, toRgba } from '../matte/composite';
+import { encodeMask, encodeRgb, encodeRgbAndAlpha, type CutoutOutputFormat, type EncodedImage, type PngEffort, type Rgb } from './encode';
+import { cropInterleaved, flattenOnto } from '../matte/composite';
 import { type Box, foregroundFraction, padBox, subjectBox } from '../matte/stats';
 
 /** How a cutout is written out, whichever engine made the matte. */
@@ -47,7 +47,7 @@ export async function encodeCutout(
 	const [image, mask] = await Promise.all([
 		flatten
 			? encodeRgb(flattenOnto(colour, alpha, options.background ?? WHITE), frame.width, frame.height, format, encoding)
-			: encodeRgba(toRgba(colour, alpha), frame.width, frame.height, format, encoding),
+			: encodeRgbAndAlpha(colour, alpha, frame.width, frame.height, format, encoding),
 		options.includeMask === false ? undefined : encodeMask(alpha, frame.width, frame.height, 'png', encoding),
 	]);
 	return { image, mask, crop, foregroundFraction: foregroundFraction(matte), subjectBox: box };

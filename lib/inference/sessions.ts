@@ -52,14 +52,16 @@ export const ORT_VERSION: string = ort.env.versions.common;
 
 /**
  * Lets ONNX Runtime optimise a graph up to `level` and save the result to `path`; the session is only a
- * means to that end and is released at once.
+ * means to that end and is released at once. Errors only in ORT's log: at level 'all' it warns that the file
+ * is tied to this CPU, which the caller keys it by (lib/models/layoutFingerprint.ts).
  */
 export async function writeOptimizedGraph(
 	graph: Uint8Array,
 	path: string,
 	level: ort.InferenceSession.SessionOptions['graphOptimizationLevel'],
 ): Promise<void> {
-	const session = await ort.InferenceSession.create(graph, { ...sessionOptions(), graphOptimizationLevel: level, optimizedModelFilePath: path });
+	const options = { ...sessionOptions(), graphOptimizationLevel: level, optimizedModelFilePath: path, logSeverityLevel: 3 as const };
+	const session = await ort.InferenceSession.create(graph, options);
 	await session.release();
 }
 

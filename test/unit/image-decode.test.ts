@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 
-import { type DecodedImage, type DecodeLimits, decodeImage } from '../../lib/image/decode';
+import { type DecodedImage, type DecodeLimits, decodeImage, headerPixelCount } from '../../lib/image/decode';
 import { CutoutError, type CutoutErrorCode } from '../../lib/errors';
 import { bmpHeaderOnly, encodeBmp24, encodeBmp32, encodeBmp8 } from '../helpers/bmp';
 import { HEIC_ALPHA, HEIC_OPAQUE } from '../helpers/heic';
@@ -462,5 +462,22 @@ describe('decodeImage: refusals', () => {
 		await expectCutoutError(decodeImage(png, { ...LIMITS, maxPixels: 99 }), 'too_many_pixels', /10×10 \(100 pixels\)/);
 		await expectCutoutError(decodeImage(HEIC_OPAQUE, { ...LIMITS, maxPixels: 511 }), 'too_many_pixels', /HEIC.*32×16/);
 		await expect(decodeImage(HEIC_OPAQUE, { ...LIMITS, maxPixels: 512 })).resolves.toMatchObject({ width: 32 });
+	});
+});
+
+describe('headerPixelCount', () => {
+	it.each<[string, () => Promise<Buffer> | Buffer, number]>([
+		['a PNG header alone (30000×30000), without decoding', () => pngWithHeader(30_000, 30_000), 900_000_000],
+		['a JPEG', () => sharp(halves(32, 16, RED, BLUE), { raw: { width: 32, height: 16, channels: 3 } }).jpeg().toBuffer(), 512],
+		['a BMP', () => encodeBmp24(halves(7, 5, RED, BLUE), 7, 5), 35],
+		['a HEIC', () => HEIC_OPAQUE, 512],
+		['the first frame of an animated GIF', () => sharp(Buffer.alloc(6 * 8 * 4, 255), { raw: { width: 6, height: 8, channels: 4, pageHeight: 4 } }).gif().toBuffer(), 24],
+	])('reads %s', async (_, make, pixels) => {
+		expect(await headerPixelCount(await make())).toBe(pixels);
+	});
+
+	it('gives 0 where there is no header to read, leaving the reason to decodeImage', async () => {
+		expect(await headerPixelCount(Buffer.from('not an image at all'))).toBe(0);
+		expect(await headerPixelCount(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0]))).toBe(0);
 	});
 });

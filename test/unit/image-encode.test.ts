@@ -4,11 +4,14 @@ import {
 	type CutoutOutputFormat,
 	encodeMask,
 	encodeRgb,
+	encodeRgbAndAlpha,
 	encodeRgba,
 	type MaskOutputFormat,
 	parseColor,
+	type TransparentOutputFormat,
 } from '../../lib/image/encode';
 import { CutoutError, type CutoutErrorCode } from '../../lib/errors';
+import { toRgba } from '../../lib/matte/composite';
 
 const WIDTH = 24;
 const HEIGHT = 10;
@@ -149,6 +152,26 @@ describe('encodeRgb', () => {
 		if (format !== 'gif') expect(metadata.hasAlpha).toBe(false); // GIF always decodes with alpha
 		expectClose((await rawPixel(encoded.data, 2, 5)).slice(0, 3), [240, 120, 20], tolerance);
 		expectClose((await rawPixel(encoded.data, WIDTH - 2, 5)).slice(0, 3), [30, 40, 200], tolerance);
+	});
+});
+
+describe('encodeRgbAndAlpha', () => {
+	// Busy colours under every alpha value, a fifth of them fully transparent: all of toRgba's cases at once.
+	const width = 61;
+	const height = 23;
+	const rgb = Buffer.from(Array.from({ length: width * height * 3 }, (_, i) => (i * 7919) % 256));
+	const alpha = Buffer.from(Array.from({ length: width * height }, (_, i) => (i % 5 === 0 ? 0 : (i * 31) % 256)));
+
+	it.each<TransparentOutputFormat>(['png', 'webp', 'avif', 'gif'])('writes the same %s file as encodeRgba on the interleaved pixels', async (format) => {
+		const joined = await encodeRgbAndAlpha(rgb, alpha, width, height, format, { quality: 90 });
+		const interleaved = await encodeRgba(toRgba(rgb, alpha), width, height, format, { quality: 90 });
+		expect(joined.data.equals(interleaved.data)).toBe(true);
+		expect(joined.mimeType).toBe(interleaved.mimeType);
+	});
+
+	it('names the plane whose length does not match the size, and refuses JPEG (no alpha)', async () => {
+		await expectCutoutError(encodeRgbAndAlpha(rgb, alpha.subarray(1), width, height, 'png'), 'invalid_option', /alpha buffer is 1402 bytes, but 61×23×1 needs 1403/);
+		await expectCutoutError(encodeRgbAndAlpha(rgb, alpha, width, height, 'jpeg' as never), 'invalid_option', /Unknown transparent output format "jpeg"/);
 	});
 });
 

@@ -1,9 +1,11 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, stat, truncate, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 
 import { type InferenceSession, openSession } from '../../lib/inference/sessions';
+import { layoutFingerprint } from '../../lib/models/layoutFingerprint';
 import { cacheDir, openOptimizedGraph } from '../../lib/models/optimizedGraphCache';
 import { toyLamaModel } from '../helpers/onnx';
 
@@ -46,6 +48,16 @@ async function toyOutput(session: InferenceSession): Promise<number[]> {
 	return Array.from(output.data as Float32Array);
 }
 
+describe('the layout fingerprint', () => {
+	it('is the same in another process on this machine, so the cache is found again after a restart', async () => {
+		const here = await layoutFingerprint();
+		expect(here).toMatch(/^[0-9a-f]{64}$/);
+		const script = "require('./lib/models/layoutFingerprint').layoutFingerprint().then((hash) => process.stdout.write(hash))";
+		const there = execFileSync(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script], { cwd: join(__dirname, '..', '..'), encoding: 'utf8' });
+		expect(there).toBe(here);
+	});
+});
+
 describe('the optimized graph cache in the models folder', () => {
 	let modelsDir: string;
 	const toy = toyLamaModel(16);
@@ -67,7 +79,7 @@ describe('the optimized graph cache in the models folder', () => {
 		expect(first.outcome).toBe('built');
 		const { names, manifest } = await cacheFiles(modelsDir);
 		expect(names).toHaveLength(2);
-		expect(manifest).toMatchObject({ modelId: 'toy', ortVersion: ort.env.versions.common, optimizationLevel: 'extended' });
+		expect(manifest).toMatchObject({ modelId: 'toy', ortVersion: ort.env.versions.common, optimizationLevel: 'all', layout: await layoutFingerprint() });
 
 		const second = await open();
 		expect(second.outcome).toBe('hit');
@@ -118,6 +130,24 @@ describe('the optimized graph cache in the models folder', () => {
 		const after = await cacheFiles(modelsDir);
 		expect(after.names).toEqual(before.names);
 		expect(after.manifest.ortVersion).toBe(ort.env.versions.common);
+	});
+
+	it("never loads another CPU layout's graph, and keeps it for the machine that shares the folder", async () => {
+		const { open, counts } = cachedModel(modelsDir, toy);
+		await open();
+		const ours = await cacheFiles(modelsDir);
+		// What a worker with other NCHWc blocks wrote beside ours: its own key name, its own layout.
+		const theirs = { manifest: join(ours.dir, '1111111111111111.json'), data: join(ours.dir, '1111111111111111-y.onnx') };
+		await writeFile(theirs.manifest, JSON.stringify({ ...ours.manifest, layout: 'f'.repeat(64), file: '1111111111111111-y.onnx' }));
+		await writeFile(theirs.data, await readFile(ours.dataPath));
+		// Our own manifest claiming their layout: the graph is not ours to run, so it is rebuilt.
+		await writeFile(ours.manifestPath, JSON.stringify({ ...ours.manifest, layout: 'f'.repeat(64) }));
+
+		expect(await open()).toMatchObject({ outcome: 'built', rejected: 'manifest for another layout' });
+		expect(counts.builds).toBe(2);
+		const after = (await readdir(ours.dir)).sort();
+		expect(after).toEqual([...ours.names, '1111111111111111-y.onnx', '1111111111111111.json'].sort());
+		expect(await open()).toMatchObject({ outcome: 'hit' });
 	});
 
 	it('ignores partial files of an interrupted write and clears old ones', async () => {
