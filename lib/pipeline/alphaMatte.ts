@@ -5,6 +5,7 @@ import { invert } from '../matte/morphology';
 import { checkShapeOptions, type MatteShape, shapeMatte } from '../matte/shape';
 import { type Box, foregroundFraction, subjectBox } from '../matte/stats';
 import { stopwatch } from '../stopwatch';
+import { withinPixelBudget } from './pixelBudget';
 
 export interface AlphaMatteOptions extends MatteShape {
 	/**
@@ -42,6 +43,10 @@ export interface AlphaMatteResult {
 
 /** The subject's matte at the input's full resolution, shaped as asked, on the given engine. */
 export async function alphaMatte(input: Buffer, engine: Engine, options: AlphaMatteOptions = {}): Promise<AlphaMatteResult> {
+	return withinPixelBudget(input, () => alphaMatteWithin(input, engine, options));
+}
+
+async function alphaMatteWithin(input: Buffer, engine: Engine, options: AlphaMatteOptions): Promise<AlphaMatteResult> {
 	checkShapeOptions(options);
 	const matte = await engine.matte(input, {
 		limits: options.limits ?? DEFAULT_DECODE_LIMITS,

@@ -4,6 +4,7 @@ import { encodeMask, encodeRgb, type EncodedImage } from '../image/encode';
 import { holeFraction, type InpaintMode } from '../inpaint/mask';
 import type { Box } from '../matte/stats';
 import { stopwatch } from '../stopwatch';
+import { withinPixelBudget } from './pixelBudget';
 
 export type InpaintOutputFormat = 'png' | 'webp' | 'jpeg';
 
@@ -54,6 +55,10 @@ const LARGE_HOLE_FRACTION = 0.5;
  * as decoding presents it.
  */
 export async function inpaint(input: Buffer, engine: Engine, options: InpaintOptions = {}): Promise<InpaintResult> {
+	return withinPixelBudget(input, () => inpaintWithin(input, engine, options));
+}
+
+async function inpaintWithin(input: Buffer, engine: Engine, options: InpaintOptions): Promise<InpaintResult> {
 	const filled = await engine.fill(input, {
 		limits: options.limits ?? DEFAULT_DECODE_LIMITS,
 		mask: options.mask,

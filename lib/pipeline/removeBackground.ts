@@ -4,6 +4,7 @@ import { type CutoutEncodeOptions, encodeCutout } from '../image/encodeCutout';
 import type { EncodedImage } from '../image/encode';
 import type { Box } from '../matte/stats';
 import { stopwatch } from '../stopwatch';
+import { withinPixelBudget } from './pixelBudget';
 
 export interface RemoveBackgroundOptions extends CutoutEncodeOptions {
 	/** Foreground colours at soft edges without the old background's tint (default on). */
@@ -39,6 +40,10 @@ export interface RemoveBackgroundResult {
 
 /** Cuts the subject out of an image at the input's full resolution, on the given engine. */
 export async function removeBackground(input: Buffer, engine: Engine, options: RemoveBackgroundOptions = {}): Promise<RemoveBackgroundResult> {
+	return withinPixelBudget(input, () => removeBackgroundWithin(input, engine, options));
+}
+
+async function removeBackgroundWithin(input: Buffer, engine: Engine, options: RemoveBackgroundOptions): Promise<RemoveBackgroundResult> {
 	const cutout = await engine.cutout(input, {
 		limits: options.limits ?? DEFAULT_DECODE_LIMITS,
 		refineForeground: options.refineForeground !== false,
