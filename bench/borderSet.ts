@@ -6,7 +6,7 @@
  */
 import type { Plane } from './metrics';
 
-type Side = 'top' | 'right' | 'bottom' | 'left';
+export type Side = 'top' | 'right' | 'bottom' | 'left';
 
 /** Cut sides, in turn: people are cut at the bottom most often, vehicles and animals at a side. */
 const CUTS: Side[][] = [['bottom'], ['left'], ['right', 'bottom'], ['top'], ['left', 'bottom'], ['right']];

@@ -11,10 +11,11 @@
  * Model outputs per view and the anchor's mattes are cached in bench/out/cache (bench/evalCache.ts), so a
  * re-run costs seconds. Writes bench/out/eval.csv (one row per image and method), bench/out/eval-worst.png
  * and the "eval" section of bench/RESULTS.md. Skips cleanly when ../shared/eval is absent.
- *   npm run eval [-- --no-anchor] [--ablations-on <set,set>] [--ablations-matching <text>] [--sets <set,set>] [--cached-only] [--ablations-from-cache]
+ *   npm run eval [-- --no-anchor] [--ablations-on <set,set>] [--ablations-matching <regexp>] [--sets <set,set>] [--cached-only] [--ablations-from-cache] [--anchor-only]
  * --cached-only scores only what is cached (images missing a view are left out and counted; the anchor is
  * not run), for quick offline comparisons while a run is filling the cache; --ablations-from-cache does that
- * for the ablation rows only; --ablations-matching runs only the ablation rows whose name contains the text.
+ * for the ablation rows only; --anchor-only fills the anchor's cache and stops (it can run beside a run that fills the
+ * views); --ablations-matching runs only the ablation rows whose name matches the regular expression.
  * A method that covers under half of a set is left out of that set's rows.
  */
 import { execFileSync } from 'node:child_process';
@@ -25,9 +26,10 @@ import sharp from 'sharp';
 import { type DecodedImage, decodeImage } from '../lib/image/decode';
 import { matteToImageSize, resizePlane } from '../lib/matte/resize';
 import { loadSegmentationModel, type SegmentationModel } from '../lib/models/segmentationModels';
-import { averageMattes, MARGIN_SHARE, marginsAwayFromSubject, type MatteView, PLAIN_VIEW, type RunView, viewMatteToGrid } from '../lib/segmentation/matteViews';
+import type { Margins } from '../lib/inference/segment';
+import { MARGIN_SHARE, type MatteView, mirrorViewFor, PLAIN_VIEW, type RunView, touchedSides, viewMatteToGrid } from '../lib/segmentation/matteViews';
 import { type MatteQuality, segmentImage } from '../lib/segmentation/segmentImage';
-import { BORDER_SET_STRIDE, borderCrop } from './borderSet';
+import { BORDER_SET_STRIDE, borderCrop, type Side } from './borderSet';
 import { CACHE_DIR, cachedMs, cachedRenderView, fileKey, NotCached, readGrey } from './evalCache';
 import { matteScores, type MatteScores, type Plane } from './metrics';
 import { pasteCrop, subjectCrop, ZOOM_FRAMING, type ZoomFraming } from './zoomView';
@@ -48,6 +50,8 @@ interface Case {
 	imagePath: string;
 	key: string;
 	truth: Plane;
+	/** border_val only: the sides that cut the subject. */
+	cut?: Side[];
 }
 
 interface Row extends MatteScores {
@@ -62,13 +66,21 @@ const margin = Math.round(size * MARGIN_SHARE);
 const ALL_MARGINS = { top: margin, right: margin, bottom: margin, left: margin };
 const view = (mirror: boolean, margins = PLAIN_VIEW.margins, kernel = PLAIN_VIEW.kernel): MatteView => ({ mirror, margins, kernel });
 const BILINEAR = view(false, undefined, 'linear');
+/** Per-pixel mean, rounded half up. */
+const averageMattes = ([first, second]: Buffer[]) => first.map((value, i) => (value + second[i] + 1) >> 1) as Buffer;
+/** High before: 2.5 % margins of repeated edge pixels, only on the sides the subject does not touch. */
+const marginsAwayFromSubject = (plain: Buffer, gridSize: number): Margins => {
+	const touched = touchedSides(plain, gridSize);
+	const side = (name: keyof Margins) => (touched[name] ? 0 : margin);
+	return { top: side('top'), right: side('right'), bottom: side('bottom'), left: side('left') };
+};
 const awayFromSubject = async (run: RunView) => marginsAwayFromSubject(await run(BILINEAR), size);
 
 /** Each change made or tried, as the matte it gives from the model's views (compare with `standard`). */
 type Size = { width: number; height: number };
 const GRID = { width: size, height: size };
 const toFull = (grid: Buffer, full: Size) => matteToImageSize(grid, GRID, full);
-/** The plain view averaged with the mirror view, margins away from the subject: High. */
+/** The plain view averaged with the mirror view, margins away from the subject: High before. */
 const mirrorMatte = async (plain: Buffer, run: RunView) =>
 	averageMattes([plain, await run({ ...PLAIN_VIEW, mirror: true, margins: marginsAwayFromSubject(plain, size) })]);
 /**
@@ -84,7 +96,7 @@ const zoomed =
 		if (!crop) return toFull(orPlain ? plain : await mirrorMatte(plain, run), full);
 		return toFull(pasteCrop(plain, await run({ ...PLAIN_VIEW, crop }), size, crop, full, combine), full);
 	};
-/** The plain view and the mirror view (margins away from the subject) joined per pixel by `combine`. */
+/** The plain view and High before's mirror view (margins away from the subject) joined per pixel by `combine`. */
 const mirrorCombined =
 	(combine: (plain: number, mirrored: number) => number) =>
 	async (run: RunView, full: Size): Promise<Buffer> => {
@@ -93,10 +105,31 @@ const mirrorCombined =
 		return toFull(plain.map((value, i) => combine(value, mirrored[i])) as Buffer, full);
 	};
 const logit = (value: number) => Math.log((value + 0.5) / (255.5 - value));
+const logitMean = (a: number, b: number) => Math.round(255 / (1 + Math.exp(-(logit(a) + logit(b)) / 2)));
+/** Mean of the r-th powers, r-th root: the mean at r = 1, towards the larger of the two as r grows. */
+const powerMean = (r: number) => (a: number, b: number) => Math.round(255 * (((a / 255) ** r + (b / 255) ** r) / 2) ** (1 / r));
+/** High's views with another reflected share where the subject is cut, or joined by `combine` (the mean by default). */
+const reflectedWhereCut =
+	(share: number, combine: (plain: number, mirrored: number) => number = (a, b) => (a + b + 1) >> 1) =>
+	async (run: RunView, full: Size): Promise<Buffer> => {
+		const plain = await run(PLAIN_VIEW);
+		const mirrored = await run(mirrorViewFor(plain, size, share));
+		return toFull(plain.map((value, i) => combine(value, mirrored[i])) as Buffer, full);
+	};
 const ABLATIONS: Record<string, (run: RunView, full: Size) => Promise<Buffer>> = {
-	// High's two views joined otherwise than by their mean.
+	// High is the mirror view reflected 10 % where cut, joined by the power mean 1.5. Its neighbours:
+	'mirror view, power mean 2': mirrorCombined(powerMean(2)),
+	'mirror view, power mean 4': mirrorCombined(powerMean(4)),
+	'mirror view reflected 10 % where cut': reflectedWhereCut(0.1),
+	'mirror view reflected 20 % where cut': reflectedWhereCut(0.2),
+	'mirror view reflected 10 % where cut, the larger': reflectedWhereCut(0.1, Math.max),
+	'mirror view reflected 10 % where cut, power mean 2': reflectedWhereCut(0.1, powerMean(2)),
+	'mirror view reflected 10 % where cut, logits averaged': reflectedWhereCut(0.1, logitMean),
+	// High before (its mirror view with 2.5 % margins of repeated edges away from the subject, averaged),
+	// and those two views joined otherwise than by their mean.
+	'mirror view, mean (High before)': async (run, full) => toFull(await mirrorMatte(await run(PLAIN_VIEW), run), full),
 	'mirror view, the more confident per pixel': mirrorCombined((a, b) => (Math.abs(a - 127.5) >= Math.abs(b - 127.5) ? a : b)),
-	'mirror view, logits averaged': mirrorCombined((a, b) => Math.round(255 / (1 + Math.exp(-(logit(a) + logit(b)) / 2)))),
+	'mirror view, logits averaged': mirrorCombined(logitMean),
 	'mirror view, the larger': mirrorCombined(Math.max),
 	'mirror view, the smaller': mirrorCombined(Math.min),
 	// The zoom where the subject is small, and the plain view alone elsewhere: what the zoom adds by itself.
@@ -153,7 +186,7 @@ async function readCases(): Promise<Case[]> {
 		const cropPath = join(borderDir, `${name}-${crop.cut.join('-')}.png`);
 		if (!existsSync(cropPath)) await sharp(imagePath).extract(region).png().toFile(cropPath);
 		const croppedTruth = await readPlane(await sharp(truth.data, { raw: { width: truth.width, height: truth.height, channels: 1 } }).extract(region).png().toBuffer());
-		cases.push({ set: BORDER_SET, name: `${name}-${crop.cut.join('-')}`, imagePath: cropPath, key: fileKey(readFileSync(cropPath)), truth: croppedTruth });
+		cases.push({ set: BORDER_SET, name: `${name}-${crop.cut.join('-')}`, imagePath: cropPath, key: fileKey(readFileSync(cropPath)), truth: croppedTruth, cut: crop.cut });
 	}
 	return cases;
 }
@@ -178,6 +211,36 @@ function fillAnchorCache(cases: Case[]): void {
 		renameSync(join(runDir, `${index}.png`), join(dir, `${key}.png`));
 		writeFileSync(join(dir, `${key}.ms`), String(ms));
 	}
+}
+
+/** How far into the image from a cutting side a subject pixel counts as near the cut. */
+const CLOSE_UP_DEPTH = 0.15;
+
+/** Mean alpha (0–1) of the subject's pixels near the sides that cut it, and of the others. */
+function closeUpAlpha(matte: Buffer, truth: Plane, cut: Side[]): { nearCut: number; elsewhere: number } {
+	const { width, height } = truth;
+	const depthX = width * CLOSE_UP_DEPTH;
+	const depthY = height * CLOSE_UP_DEPTH;
+	const near = (x: number, y: number) =>
+		(cut.includes('left') && x < depthX) ||
+		(cut.includes('right') && x >= width - depthX) ||
+		(cut.includes('top') && y < depthY) ||
+		(cut.includes('bottom') && y >= height - depthY);
+	const sums = { near: 0, nearCount: 0, other: 0, otherCount: 0 };
+	for (let y = 0; y < height; y++) {
+		for (let x = 0; x < width; x++) {
+			const i = y * width + x;
+			if (truth.data[i] < 128) continue;
+			if (near(x, y)) {
+				sums.near += matte[i];
+				sums.nearCount++;
+			} else {
+				sums.other += matte[i];
+				sums.otherCount++;
+			}
+		}
+	}
+	return { nearCut: sums.near / Math.max(1, sums.nearCount) / 255, elsewhere: sums.other / Math.max(1, sums.otherCount) / 255 };
 }
 
 function summary(rows: Row[], methods: string[]): string {
@@ -278,13 +341,19 @@ async function main(): Promise<void> {
 	const ablationsFromCache = cachedOnly || process.argv.includes('--ablations-from-cache');
 	const ablationSets = (argument('--ablations-on') ?? SET_ORDER.join(',')).split(',');
 	const onlySets = argument('--sets')?.split(',');
-	const ablationsMatching = argument('--ablations-matching') ?? '';
+	const ablationsMatching = new RegExp(argument('--ablations-matching') ?? '');
 	const cases = (await readCases()).filter((c) => !onlySets || onlySets.includes(c.set));
 	if (withAnchor && !cachedOnly) fillAnchorCache(cases);
+	if (process.argv.includes('--anchor-only')) return;
 	const model: SegmentationModel = await loadSegmentationModel({ id: 'isnet-general-fp16' });
 
 	const rows: Row[] = [];
 	const mattes = new Map<Case, Plane[]>();
+	const closeUps = new Map<string, { nearCut: number; elsewhere: number; images: number }>();
+	const addCloseUp = (method: string, alpha: { nearCut: number; elsewhere: number }) => {
+		const sums = closeUps.get(method) ?? { nearCut: 0, elsewhere: 0, images: 0 };
+		closeUps.set(method, { nearCut: sums.nearCut + alpha.nearCut, elsewhere: sums.elsewhere + alpha.elsewhere, images: sums.images + 1 });
+	};
 	// The choosing sets first (Standard, High and the anchor, then the ablations), then the confirming sets
 	// the same way: a choice is made before the sets that confirm it have run.
 	const skipped = new Set<Case>();
@@ -322,7 +391,7 @@ async function main(): Promise<void> {
 			const anchorPath = join(CACHE_DIR, 'anchor', `${item.key}.png`);
 			if (withAnchor && existsSync(anchorPath)) results.push({ method: 'imgly', matte: await readGrey(anchorPath), ms: cachedMs(anchorPath) });
 		} else {
-			for (const [method, variant] of Object.entries(ABLATIONS).filter(([name]) => name.includes(ablationsMatching))) {
+			for (const [method, variant] of Object.entries(ABLATIONS).filter(([name]) => ablationsMatching.test(name))) {
 				const spent = new Map<string, number>();
 				const render = cachedRenderView(item.key, spent, ablationsFromCache);
 				const run: RunView = async (v) => viewMatteToGrid(await render(decoded, model, size, v), size, v);
@@ -336,9 +405,14 @@ async function main(): Promise<void> {
 			}
 		}
 		const planes = results.map(({ matte }) => ({ data: matte, ...full }));
+		if (item.cut && pass === 'main') for (const { method, matte } of results) addCloseUp(method, closeUpAlpha(matte, item.truth, item.cut));
 		for (const [i, { method, ms }] of results.entries()) rows.push({ set: item.set, name: item.name, method, ms, ...matteScores(planes[i], item.truth) });
 		if (pass === 'main') mattes.set(item, planes);
 	}
+
+	const closeUpLine = [...closeUps]
+		.map(([method, sums]) => `${method} ${(sums.nearCut / sums.images).toFixed(3)} / ${(sums.elsewhere / sums.images).toFixed(3)}`)
+		.join(', ');
 
 	mkdirSync(OUT_DIR, { recursive: true });
 	const csv = ['set,name,method,iou,mae,sad,grad,ms'];
@@ -367,6 +441,11 @@ async function main(): Promise<void> {
 			'pipeline; the machine was shared with other jobs, so compare times only within a set.',
 		'',
 		summary(rows, methods),
+		'',
+		closeUpLine
+			? `Close-ups (item 4 of issue 11): on border_val, the mean alpha of subject pixels (ground truth ≥ 128) within ${CLOSE_UP_DEPTH * 100} % of ` +
+				`the image's extent from a side that cuts the subject / of the other subject pixels, means per image: ${closeUpLine}.`
+			: '',
 		'',
 		Number.isFinite(ratio)
 			? `High / Standard, the whole segmentImage call timed back to back on ${TIMED_IMAGES} ecssd_val images (median of the per-image ` +

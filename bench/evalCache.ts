@@ -6,7 +6,7 @@
  * <image> is the SHA-256 of the image file's bytes, so a changed file is a new entry.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 
@@ -21,10 +21,13 @@ export function fileKey(bytes: Buffer): string {
 	return createHash('sha256').update(bytes).digest('hex').slice(0, 24);
 }
 
+/** Written to a temporary name, then renamed: a run stopped mid-write leaves no truncated entry behind. */
 export async function writeGrey(path: string, data: Buffer, width: number, height: number): Promise<void> {
+	const partial = `${path}.partial`;
 	await sharp(data, { raw: { width, height, channels: 1 } })
 		.png()
-		.toFile(path);
+		.toFile(partial);
+	renameSync(partial, path);
 }
 
 export async function readGrey(path: string): Promise<Buffer> {

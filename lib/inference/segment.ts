@@ -16,11 +16,13 @@ export interface Margins {
 /** Kernel that squeezes the image into the model's square. */
 export type InputKernel = 'linear' | 'lanczos3';
 
+/** What fills the margins: the image's edge pixels repeated, or the image reflected across its edges. */
+export type MarginFill = 'copy' | 'mirror';
+
 /**
  * Resizes RGB to size×size (not aspect-preserving, as the models were trained) and lays it out as
  * NCHW float32 normalised per the contract: (pixel * scale - mean) / std. With margins (one number for all
- * four sides, or per side), the image fills only the square inside them and its edge pixels are repeated
- * into them.
+ * four sides, or per side), the image fills only the square inside them and `fill` fills them.
  */
 export async function toInputTensor(
 	rgb: Buffer,
@@ -30,6 +32,7 @@ export async function toInputTensor(
 	input: SegmentationContract['input'],
 	margin: number | Margins = 0,
 	kernel: InputKernel = 'lanczos3',
+	fill: MarginFill = 'copy',
 ): Promise<Float32Array> {
 	const sides = typeof margin === 'number' ? { top: margin, right: margin, bottom: margin, left: margin } : margin;
 	const innerWidth = size - sides.left - sides.right;
@@ -38,7 +41,7 @@ export async function toInputTensor(
 		throw new Error(`Margin ${typeof margin === 'number' ? margin : JSON.stringify(margin)} does not fit a ${size}×${size} input`);
 	}
 	let pipeline = sharp(rgb, { raw: { width, height, channels: 3 } }).resize(innerWidth, innerHeight, { fit: 'fill', kernel });
-	if (innerWidth < size || innerHeight < size) pipeline = pipeline.extend({ ...sides, extendWith: 'copy' });
+	if (innerWidth < size || innerHeight < size) pipeline = pipeline.extend({ ...sides, extendWith: fill });
 	return normalisePlanar(await pipeline.raw().toBuffer(), size * size, input);
 }
 

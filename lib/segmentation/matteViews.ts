@@ -1,4 +1,4 @@
-import type { InputKernel, Margins } from '../inference/segment';
+import type { InputKernel, MarginFill, Margins } from '../inference/segment';
 import { resizePlane } from '../matte/resize';
 
 /** A rectangle of the image, in its pixels. */
@@ -23,6 +23,8 @@ export interface MatteView {
 	mirror: boolean;
 	margins: Margins;
 	kernel: InputKernel;
+	/** How the margins are filled; edge pixels repeated when absent. */
+	marginFill?: MarginFill;
 	crop?: Region;
 }
 
@@ -46,7 +48,8 @@ export type RunView = (view: MatteView) => Promise<Buffer>;
 export function viewName(view: MatteView): string {
 	const { top, right, bottom, left } = view.margins;
 	const crop = view.crop ? `-crop${view.crop.left}.${view.crop.top}.${view.crop.width}.${view.crop.height}` : '';
-	return `${view.kernel}-m${top}.${right}.${bottom}.${left}${view.mirror ? '-mirror' : ''}${crop}`;
+	const fill = view.marginFill === 'mirror' ? '-reflect' : '';
+	return `${view.kernel}-m${top}.${right}.${bottom}.${left}${fill}${view.mirror ? '-mirror' : ''}${crop}`;
 }
 
 /** Mirrors each of `planes` size×size planes left to right. */
@@ -71,14 +74,30 @@ export async function viewMatteToGrid(matte: Buffer, size: number, view: MatteVi
 	return resizePlane(inner, { width, height }, { width: size, height: size }, 'linear');
 }
 
-export function averageMattes(mattes: Buffer[]): Buffer {
-	const out = Buffer.allocUnsafe(mattes[0].length);
-	const half = mattes.length >> 1;
-	for (let i = 0; i < out.length; i++) {
-		let sum = half;
-		for (const matte of mattes) sum += matte[i];
-		out[i] = Math.floor(sum / mattes.length);
+/**
+ * The exponent of the power mean that joins High's two views: ((a^p + b^p) / 2)^(1/p) on [0, 1]. Above 1 it
+ * leans towards the larger value, where one view misses a part of the subject the other sees. Chosen among
+ * 1 (the mean), 1.5, 2 and the logit mean on alphamatting and ecssd_subset, confirmed on ecssd_val and
+ * border_val (bench/RESULTS.md).
+ */
+export const JOIN_EXPONENT = 1.5;
+
+let joinTable: Uint8Array | undefined;
+
+/** Two mattes joined per pixel by the power mean of JOIN_EXPONENT (a 256×256 table, built once). */
+export function joinMattes(first: Buffer, second: Buffer): Buffer {
+	if (!joinTable) {
+		joinTable = new Uint8Array(256 * 256);
+		for (let a = 0; a < 256; a++) {
+			for (let b = 0; b < 256; b++) {
+				const mean = ((a / 255) ** JOIN_EXPONENT + (b / 255) ** JOIN_EXPONENT) / 2;
+				joinTable[a * 256 + b] = Math.round(255 * mean ** (1 / JOIN_EXPONENT));
+			}
+		}
 	}
+	const table = joinTable;
+	const out = Buffer.allocUnsafe(first.length);
+	for (let i = 0; i < out.length; i++) out[i] = table[(first[i] << 8) | second[i]];
 	return out;
 }
 
@@ -100,18 +119,22 @@ export function touchedSides(matte: Buffer, size: number): Record<keyof Margins,
 	};
 }
 
+/** Share of the model's square reflected beyond each side the subject touches, in High's second view. */
+export const REFLECT_SHARE = 0.1;
+
 /**
- * Margins only where the subject does not touch the border. A margin of repeated edge pixels gives a
- * subject room that the model likes (it was trained on whole objects), but where the subject is cut by the
- * frame the repeated pixels stretch it into a smear the model reads as background.
+ * High's second view: the mirror image, reflected across its edges into margins of REFLECT_SHARE on the sides
+ * the subject touches and MARGIN_SHARE on the others. A subject cut by the frame then continues past it
+ * instead of ending at the model's border, where ISNet tends to fade it out (half-transparent chins of
+ * close-ups); elsewhere the margin gives the whole subject room, as the model saw objects in training.
  */
-export function marginsAwayFromSubject(plainMatte: Buffer, size: number): Margins {
-	const margin = Math.round(size * MARGIN_SHARE);
+export function mirrorViewFor(plainMatte: Buffer, size: number, reflectShare = REFLECT_SHARE): MatteView {
 	const touched = touchedSides(plainMatte, size);
+	const margin = (side: keyof Margins) => Math.round(size * (touched[side] ? reflectShare : MARGIN_SHARE));
 	return {
-		top: touched.top ? 0 : margin,
-		right: touched.right ? 0 : margin,
-		bottom: touched.bottom ? 0 : margin,
-		left: touched.left ? 0 : margin,
+		mirror: true,
+		margins: { top: margin('top'), right: margin('right'), bottom: margin('bottom'), left: margin('left') },
+		kernel: PLAIN_VIEW.kernel,
+		marginFill: 'mirror',
 	};
 }

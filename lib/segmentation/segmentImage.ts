@@ -5,7 +5,7 @@ import { toInputTensor, runSegmentation } from '../inference/segment';
 import { multiplyMattes } from '../matte/composite';
 import { guidedUpsample } from '../matte/guidedFilter';
 import { matteToImageSize } from '../matte/resize';
-import { averageMattes, marginsAwayFromSubject, mirrorPlanes, PLAIN_VIEW, type MatteView, type RunView, viewMatteToGrid } from './matteViews';
+import { joinMattes, mirrorPlanes, mirrorViewFor, PLAIN_VIEW, type MatteView, type RunView, viewMatteToGrid } from './matteViews';
 import type { SegmentationModel } from '../models/segmentationModels';
 import type { DecodedImage } from '../image/decode';
 
@@ -20,8 +20,8 @@ export type MatteUpsampling = 'linear' | 'guided';
 
 /**
  * 'standard' runs the model once on the image (Lanczos-3 resize into the model's square). 'high' also runs
- * it on the mirror image with a 2.5 % margin of repeated edge pixels on the sides the subject does not
- * touch, and averages the two mattes (lib/pipeline/matteViews.ts; the figures per set are in
+ * it on the mirror image reflected into margins (10 % where the subject touches the border, 2.5 % elsewhere)
+ * and joins the two mattes by a power mean (lib/segmentation/matteViews.ts; the figures per set are in
  * bench/RESULTS.md).
  */
 export type MatteQuality = 'standard' | 'high';
@@ -86,7 +86,7 @@ export const renderView: RenderView = async (image, model, size, view) => {
 	const { crop } = view;
 	const rgb = crop ? await sharp(image.rgb, { raw: { width: image.width, height: image.height, channels: 3 } }).extract(crop).raw().toBuffer() : image.rgb;
 	const { width, height } = crop ?? image;
-	const tensor = await toInputTensor(rgb, width, height, size, model.contract.input, view.margins, view.kernel);
+	const tensor = await toInputTensor(rgb, width, height, size, model.contract.input, view.margins, view.kernel, view.marginFill);
 	return runSegmentation(model.session, model.contract, view.mirror ? mirrorPlanes(tensor, size, 3) : tensor, size);
 };
 
@@ -94,6 +94,5 @@ export const renderView: RenderView = async (image, model, size, view) => {
 export async function matteForQuality(quality: MatteQuality, size: number, runView: RunView): Promise<Buffer> {
 	const plain = await runView(PLAIN_VIEW);
 	if (quality === 'standard') return plain;
-	const mirrored = await runView({ mirror: true, margins: marginsAwayFromSubject(plain, size), kernel: PLAIN_VIEW.kernel });
-	return averageMattes([plain, mirrored]);
+	return joinMattes(plain, await runView(mirrorViewFor(plain, size)));
 }

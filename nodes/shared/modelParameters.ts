@@ -105,7 +105,7 @@ export const segmentationModelProperties: INodeProperties[] = [
 				name: 'High (2× Slower)',
 				value: 'high',
 				description:
-					'Runs the model twice, on the image and on its mirror image with a small margin on the sides the subject does not touch, and averages: fewer missed or stray parts, twice the inference time',
+					'Runs the model twice, on the image and on its mirror image extended by reflection (more where the subject is cut by the frame), and joins the two: fewer missed or faded parts, about twice the inference time',
 			},
 		],
 		default: 'standard',

@@ -3,11 +3,11 @@ import type { DecodedImage } from '../../lib/image/decode';
 import { toInputTensor } from '../../lib/inference/segment';
 import { releaseSessions } from '../../lib/inference/sessions';
 import { loadSegmentationModel, type SegmentationModel } from '../../lib/models/segmentationModels';
-import { marginsAwayFromSubject, type MatteView, mirrorPlanes, PLAIN_VIEW, touchedSides, viewMatteToGrid } from '../../lib/segmentation/matteViews';
+import { joinMattes, type MatteView, mirrorPlanes, mirrorViewFor, PLAIN_VIEW, touchedSides, viewMatteToGrid } from '../../lib/segmentation/matteViews';
 import { type MatteQuality, renderView, segmentImage } from '../../lib/segmentation/segmentImage';
 import { makeScene, maskIoU } from '../helpers/scene';
 
-/** Matte Quality "high" (the image, and its mirror image with margins away from the subject, averaged) on the real U²-Net-P model. */
+/** Matte Quality "high" (the image, and its mirror image reflected into margins, joined by a power mean) on the real U²-Net-P model. */
 describe('Matte Quality', () => {
 	let model: SegmentationModel;
 	const scene = makeScene(480, 320);
@@ -26,15 +26,29 @@ describe('Matte Quality', () => {
 		expect(Buffer.isBuffer(mirrorPlanes(bytes, 2, 1))).toBe(true);
 	});
 
-	it('finds the borders a subject touches, and puts margins only on the others', () => {
+	it('finds the borders a subject touches; the mirror view reflects 10 % beyond them and 2.5 % beyond the others', () => {
 		const size = 100;
 		const matte = Buffer.alloc(size * size);
 		// A subject cut by the bottom border, 40 px wide; one stray pixel on the top row does not count.
 		for (let y = 50; y < size; y++) matte.fill(255, y * size + 30, y * size + 70);
 		matte[5] = 255;
 		expect(touchedSides(matte, size)).toEqual({ top: false, right: false, bottom: true, left: false });
-		const margins = marginsAwayFromSubject(matte, size);
-		expect(margins).toEqual({ top: 3, right: 3, bottom: 0, left: 3 }); // 2.5 % of 100, rounded
+		expect(mirrorViewFor(matte, size)).toEqual({
+			mirror: true,
+			margins: { top: 3, right: 3, bottom: 10, left: 3 }, // 2.5 % and 10 % of 100, rounded
+			kernel: PLAIN_VIEW.kernel,
+			marginFill: 'mirror',
+		});
+	});
+
+	it('joins two mattes by their power mean 1.5: equal values stay, one missing view keeps more than the mean', () => {
+		const first = Buffer.from([0, 0, 255, 100, 200, 128]);
+		const second = Buffer.from([0, 255, 255, 100, 50, 64]);
+		const powerMean = (a: number, b: number) => Math.round(255 * (((a / 255) ** 1.5 + (b / 255) ** 1.5) / 2) ** (1 / 1.5));
+		const joined = joinMattes(first, second);
+		expect([...joined]).toEqual([...first].map((a, i) => powerMean(a, second[i])));
+		expect([...joined]).toEqual([0, 161, 255, 100, 136, 99]);
+		expect([...joinMattes(second, first)]).toEqual([...joined]);
 	});
 
 	it('maps a view with margins back to the plain geometry: mirrored back, margins cropped, stretched', async () => {
@@ -50,24 +64,21 @@ describe('Matte Quality', () => {
 		expect([...mirrored]).toEqual([...grid]);
 	});
 
-	it('"high" averages the image and its mirror image with margins where the subject does not touch the border', async () => {
+	it('"high" joins the image and its mirror view, reflected beyond the border the subject touches', async () => {
 		// The subject cut by the bottom border: the lower 60 % of the scene.
 		const cut = { ...image, rgb: scene.rgb.subarray(0, 480 * 230 * 3), height: 230 };
 		const size = model.contract.input.size;
 		const plain = await renderView(cut, model, size, PLAIN_VIEW);
-		const margins = marginsAwayFromSubject(plain, size);
-		expect(margins.bottom).toBe(0);
-		expect(margins.top).toBeGreaterThan(0);
-		const mirrorView: MatteView = { ...PLAIN_VIEW, mirror: true, margins };
+		const mirrorView = mirrorViewFor(plain, size);
+		expect(mirrorView.margins.bottom).toBe(Math.round(size * 0.1));
+		expect(mirrorView.margins.top).toBe(Math.round(size * 0.025));
 		const mirrored = await viewMatteToGrid(await renderView(cut, model, size, mirrorView), size, mirrorView);
 
 		const high = await segmentImage(cut, model, { quality: 'high' });
 		const standard = await segmentImage(cut, model);
 		expect(high.grid).toEqual({ width: size, height: size });
 		expect([...standard.lowResolutionMatte]).toEqual([...plain]);
-		let largest = 0;
-		for (let i = 0; i < plain.length; i++) largest = Math.max(largest, Math.abs(high.lowResolutionMatte[i] - (plain[i] + mirrored[i]) / 2));
-		expect(largest).toBeLessThanOrEqual(0.5);
+		expect([...high.lowResolutionMatte]).toEqual([...joinMattes(plain, mirrored)]);
 		expect(maskIoU(high.matte, scene.mask.subarray(0, 480 * 230))).toBeGreaterThan(0.8);
 		expect(maskIoU(high.matte, standard.matte)).toBeLessThan(1);
 	});
@@ -101,6 +112,22 @@ describe('Matte Quality', () => {
 		for (let x = 0; x < 20; x++) expect(topOnly[x]).toBe(topOnly[4 * 20 + x]);
 		expect(topOnly[19 * 20]).not.toBe(topOnly[4 * 20]);
 		await expect(toInputTensor(rgb, 16, 16, 20, unit, 10)).rejects.toThrow('Margin 10 does not fit a 20×20 input');
+	});
+
+	it('reflects the image into the margins when asked: the edge pixel, then the ones inside it', async () => {
+		const rgb = Buffer.from(Array.from({ length: 16 * 16 * 3 }, (_, i) => (i * 37) % 256));
+		const unit = { size: 20, sizes: [20], scale: 1 / 255, mean: [0, 0, 0] as [number, number, number], std: [1, 1, 1] as [number, number, number] };
+		const reflected = await toInputTensor(rgb, 16, 16, 20, unit, 2, 'lanczos3', 'mirror');
+		const repeated = await toInputTensor(rgb, 16, 16, 20, unit, 2, 'lanczos3', 'copy');
+		const at = (tensor: Float32Array, y: number, x: number) => tensor[y * 20 + x];
+		for (let y = 2; y < 18; y++) {
+			// The image occupies columns 2..17; column 1 mirrors column 2, column 0 mirrors column 3.
+			expect(at(reflected, y, 1)).toBe(at(reflected, y, 2));
+			expect(at(reflected, y, 0)).toBe(at(reflected, y, 3));
+			expect(at(reflected, y, 19)).toBe(at(reflected, y, 16));
+			expect(at(reflected, y, 2)).toBe(at(repeated, y, 2));
+		}
+		expect(Array.from({ length: 14 }, (_, y) => at(reflected, y + 2, 0) === at(repeated, y + 2, 0)).every(Boolean)).toBe(false);
 	});
 
 	it('refuses an unknown quality, naming it', async () => {
