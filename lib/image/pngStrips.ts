@@ -99,13 +99,19 @@ export class PngStripEncoder {
 		const png = await sharp(rgb.subarray(from * stride, y1 * stride), { raw: { width: this.width, height: y1 - from, channels: 3 } })
 			.png({ compressionLevel: 0, adaptiveFiltering: this.options.filters })
 			.toBuffer();
-		const scanlines = (await inflateAsync(idatData(png), { chunkSize: (y1 - from) * (stride + 1) })).subarray((y0 - from) * (stride + 1));
+		const stream = idatData(png);
+		const all = await inflateAsync(stream, { chunkSize: (y1 - from) * (stride + 1) });
+		const context = all.subarray(0, (y0 - from) * (stride + 1));
+		const scanlines = all.subarray(context.length);
 		const deflated = await deflateRawAsync(scanlines, {
 			level: this.options.level,
 			finishFlush: constants.Z_SYNC_FLUSH,
 			chunkSize: scanlines.length + 1024,
 		});
-		return { deflated, length: scanlines.length, adler: adler32(scanlines) };
+		// The stream's own checksum (checked by inflate) covers the context row too: take that row out,
+		// rather than summing the strip again on the main thread.
+		const adler = adler32Uncombine(stream.readUInt32BE(stream.length - 4), adler32(context), scanlines.length);
+		return { deflated, length: scanlines.length, adler };
 	}
 
 	private missingRuns(): Array<[number, number]> {
@@ -128,7 +134,7 @@ function idatData(png: Buffer): Buffer {
 		if (png.toString('latin1', at + 4, at + 8) === 'IDAT') parts.push(png.subarray(at + 8, at + 8 + length));
 		at += 12 + length;
 	}
-	return Buffer.concat(parts);
+	return parts.length === 1 ? parts[0] : Buffer.concat(parts);
 }
 
 function adler32(data: Uint8Array): number {
@@ -158,6 +164,18 @@ function adler32Combine(first: number, second: number, secondLength: number): nu
 	if (sum1 >= ADLER_BASE) sum1 -= ADLER_BASE;
 	if (sum2 >= 2 * ADLER_BASE) sum2 -= 2 * ADLER_BASE;
 	if (sum2 >= ADLER_BASE) sum2 -= ADLER_BASE;
+	return ((sum2 << 16) | sum1) >>> 0;
+}
+
+/**
+ * Adler-32 of the second of two joined runs, from the whole's checksum, the first's, and the second's
+ * length: adler32Combine solved for its second argument.
+ */
+function adler32Uncombine(whole: number, first: number, secondLength: number): number {
+	const rem = secondLength % ADLER_BASE;
+	const mod = (value: number) => ((value % ADLER_BASE) + ADLER_BASE) % ADLER_BASE;
+	const sum1 = mod((whole & 0xffff) - (first & 0xffff) + 1);
+	const sum2 = mod((whole >>> 16) - (first >>> 16) - rem * (first & 0xffff) + rem);
 	return ((sum2 << 16) | sum1) >>> 0;
 }
 
