@@ -67,6 +67,11 @@ export interface FillJob {
 	box?: Box;
 	/** Pixels (0–32) the region grows before filling. */
 	dilation: number;
+	/**
+	 * Called by an engine that knows the region before it fills it (the local one), with the decoded input
+	 * and the region (255 = fill): the caller can start encoding what the fill will not change.
+	 */
+	onRegion?: (region: { rgb: Buffer; holes: Buffer } & Size) => void;
 }
 
 export interface FillTimings {

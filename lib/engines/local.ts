@@ -83,6 +83,7 @@ export function localEngine(options: LocalEngineOptions = {}): Engine {
 			holeFraction(plane);
 			const holes = dilateHoles(plane, size, dilation);
 			const maskMs = lap();
+			job.onRegion?.({ ...size, rgb: decoded.rgb, holes });
 			const { inpaintModel = DEFAULT_INPAINT_ENGINE } = options;
 			const engine = typeof inpaintModel === 'string' ? await loadInpaintEngine(inpaintModel, { log, modelsDir }) : inpaintModel;
 			lap();

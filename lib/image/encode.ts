@@ -1,6 +1,7 @@
 import sharp from 'sharp';
 
 import { CutoutError } from '../errors';
+import type { PngStripOptions } from './pngStrips';
 
 export type CutoutOutputFormat = 'png' | 'webp' | 'avif' | 'gif' | 'jpeg';
 export type TransparentOutputFormat = Exclude<CutoutOutputFormat, 'jpeg'>;
@@ -213,6 +214,12 @@ async function encode(
 		case 'jpeg':
 			return finish(image.jpeg({ quality }), format);
 	}
+}
+
+/** The same effort for lib/image/pngStrips.ts: its zlib level and whether rows are filtered. */
+export function pngStripOptions(effort: PngEffort = 'balanced'): PngStripOptions {
+	const { compressionLevel = 6, adaptiveFiltering = false } = pngOptions(effort);
+	return { level: compressionLevel, filters: adaptiveFiltering };
 }
 
 function pngOptions(effort: PngEffort = 'balanced'): sharp.PngOptions {

@@ -78,7 +78,9 @@ function fromPlanar(data: Float32Array | Uint8Array, pixels: number, scale: numb
 /** Resizes a hole mask so that any pixel touched by a hole stays a hole (1 = fill). */
 export async function resizeHoles(hole: Uint8Array, from: PlaneSize, to: PlaneSize): Promise<Uint8Array> {
 	if (from.width === to.width && from.height === to.height) return hole;
-	const plane = Buffer.from(hole.map((v) => (v ? 255 : 0)));
+	const plane = Buffer.allocUnsafe(hole.length);
+	for (let i = 0; i < hole.length; i++) plane[i] = hole[i] ? 255 : 0;
 	const resized = await resizePlane(plane, from, to, 'linear');
-	return resized.map((v) => (v > 0 ? 1 : 0));
+	for (let i = 0; i < resized.length; i++) resized[i] = resized[i] > 0 ? 1 : 0;
+	return resized;
 }

@@ -28,7 +28,12 @@ export async function fillHoles(
 				if (w === 0) continue;
 				const p = i * 3;
 				const q = (y * crop.width + x) * 3;
-				for (let c = 0; c < 3; c++) out[p + c] = Math.round((filled[q + c] * w + out[p + c] * (255 - w)) / 255);
+				if (w === 255) {
+					// A full weight pastes the fill as is (what the blend below gives, without the arithmetic).
+					out[p] = filled[q];
+					out[p + 1] = filled[q + 1];
+					out[p + 2] = filled[q + 2];
+				} else for (let c = 0; c < 3; c++) out[p + c] = Math.round((filled[q + c] * w + out[p + c] * (255 - w)) / 255);
 			}
 		}
 	}

@@ -53,14 +53,17 @@ export async function maskFromImage(encoded: Buffer, size: PlaneSize, limits: De
 		);
 	}
 	const pixels = decoded.width * decoded.height;
+	// At the image's size the threshold is applied in the same pass (luma ≥ 128 is what threshold(…, 0.5) keeps).
+	const fits = decoded.width === size.width && decoded.height === size.height;
+	const { rgb, alpha } = decoded;
 	const grey = Buffer.allocUnsafe(pixels);
 	for (let i = 0; i < pixels; i++) {
 		const p = i * 3;
-		const opaque = decoded.alpha === null || decoded.alpha[i] >= 128;
-		grey[i] = opaque ? Math.round(0.299 * decoded.rgb[p] + 0.587 * decoded.rgb[p + 1] + 0.114 * decoded.rgb[p + 2]) : 0;
+		const opaque = alpha === null || alpha[i] >= 128;
+		const luma = opaque ? Math.round(0.299 * rgb[p] + 0.587 * rgb[p + 1] + 0.114 * rgb[p + 2]) : 0;
+		grey[i] = fits ? (luma >= 128 ? 255 : 0) : luma;
 	}
-	const fitted = await resizePlane(grey, decoded, size, 'linear');
-	return threshold(fitted, 0.5);
+	return fits ? grey : threshold(await resizePlane(grey, decoded, size, 'linear'), 0.5);
 }
 
 /** A box in image pixels as a mask; whole pixels, at least 1×1, entirely inside the image. */

@@ -1,4 +1,5 @@
 import { dilateSquare } from '../matte/morphology';
+import type { Box } from '../matte/stats';
 import { mulberry32 } from '../random';
 import { type FloatImage, sampleBilinear, smoothFill } from './smoothFill';
 
@@ -91,56 +92,73 @@ export function patchFill(image: FloatImage, hole: Uint8Array, options: PatchFil
  * Brings a fill made at reduced resolution back to full resolution with full-resolution texture: each
  * hole pixel copies the full-resolution pixel its low-resolution neighbours' matches point at (their
  * offsets scaled up), blended bilinearly over the four nearest low-resolution pixels. Where no match
- * lands on a known pixel, the upsampled low-resolution colour is used.
+ * lands on a known pixel, the upsampled low-resolution colour is used. Only `box` (holding every hole
+ * pixel) is visited; returns its colours as interleaved floats, set at hole pixels.
  */
 export function transferDetail(
-	full: FloatImage,
+	full: { width: number; height: number; rgb: Uint8Array },
 	hole: Uint8Array,
 	work: FloatImage,
 	field: Int32Array,
-): void {
+	box: Box,
+): Float32Array {
+	const out = new Float32Array(box.width * box.height * 3);
 	const sx = work.width / full.width;
 	const sy = work.height / full.height;
-	for (let i = 0; i < hole.length; i++) {
-		if (!hole[i]) continue;
-		const X = i % full.width;
-		const Y = (i - X) / full.width;
-		const u = Math.min(work.width - 1, Math.max(0, (X + 0.5) * sx - 0.5));
-		const v = Math.min(work.height - 1, Math.max(0, (Y + 0.5) * sy - 0.5));
-		const x0 = Math.floor(u);
-		const y0 = Math.floor(v);
-		const fx = u - x0;
-		const fy = v - y0;
-		let r = 0;
-		let g = 0;
-		let b = 0;
-		let total = 0;
-		for (let dy = 0; dy < 2; dy++) {
-			for (let dx = 0; dx < 2; dx++) {
-				const wx = Math.min(work.width - 1, x0 + dx);
-				const wy = Math.min(work.height - 1, y0 + dy);
-				const weight = (dx ? fx : 1 - fx) * (dy ? fy : 1 - fy);
-				const source = field[wy * work.width + wx];
-				if (weight === 0 || source < 0) continue;
-				const ox = (source % work.width) - wx;
-				const oy = Math.floor(source / work.width) - wy;
-				const SX = Math.round(X + ox / sx);
-				const SY = Math.round(Y + oy / sy);
-				if (SX < 0 || SY < 0 || SX >= full.width || SY >= full.height) continue;
-				const s = SY * full.width + SX;
-				if (hole[s]) continue;
-				r += full.rgb[s * 3] * weight;
-				g += full.rgb[s * 3 + 1] * weight;
-				b += full.rgb[s * 3 + 2] * weight;
-				total += weight;
-			}
-		}
-		const fallback = sampleBilinear(work.rgb, work.width, work.height, u, v);
-		// Where only some neighbours found a source, the rest of the weight goes to the low-resolution colour.
-		full.rgb[i * 3] = r + fallback[0] * (1 - total);
-		full.rgb[i * 3 + 1] = g + fallback[1] * (1 - total);
-		full.rgb[i * 3 + 2] = b + fallback[2] * (1 - total);
+	// Each low-resolution match's offset in full-resolution pixels, once per match rather than per use.
+	const shiftX = new Float64Array(field.length);
+	const shiftY = new Float64Array(field.length);
+	for (let w = 0; w < field.length; w++) {
+		const source = field[w];
+		if (source < 0) continue;
+		const wx = w % work.width;
+		const wy = (w - wx) / work.width;
+		shiftX[w] = ((source % work.width) - wx) / sx;
+		shiftY[w] = (Math.floor(source / work.width) - wy) / sy;
 	}
+	const fallback: [number, number, number] = [0, 0, 0];
+	for (let by = 0; by < box.height; by++) {
+		const Y = box.y + by;
+		const v = Math.min(work.height - 1, Math.max(0, (Y + 0.5) * sy - 0.5));
+		const y0 = Math.floor(v);
+		const fy = v - y0;
+		for (let bx = 0; bx < box.width; bx++) {
+			const X = box.x + bx;
+			if (!hole[Y * full.width + X]) continue;
+			const u = Math.min(work.width - 1, Math.max(0, (X + 0.5) * sx - 0.5));
+			const x0 = Math.floor(u);
+			const fx = u - x0;
+			let r = 0;
+			let g = 0;
+			let b = 0;
+			let total = 0;
+			for (let dy = 0; dy < 2; dy++) {
+				const wy = Math.min(work.height - 1, y0 + dy);
+				for (let dx = 0; dx < 2; dx++) {
+					const wx = Math.min(work.width - 1, x0 + dx);
+					const weight = (dx ? fx : 1 - fx) * (dy ? fy : 1 - fy);
+					const w = wy * work.width + wx;
+					if (weight === 0 || field[w] < 0) continue;
+					const SX = Math.round(X + shiftX[w]);
+					const SY = Math.round(Y + shiftY[w]);
+					if (SX < 0 || SY < 0 || SX >= full.width || SY >= full.height) continue;
+					const s = SY * full.width + SX;
+					if (hole[s]) continue;
+					r += full.rgb[s * 3] * weight;
+					g += full.rgb[s * 3 + 1] * weight;
+					b += full.rgb[s * 3 + 2] * weight;
+					total += weight;
+				}
+			}
+			sampleBilinear(work.rgb, work.width, work.height, u, v, fallback);
+			// Where only some neighbours found a source, the rest of the weight goes to the low-resolution colour.
+			const o = (by * box.width + bx) * 3;
+			out[o] = r + fallback[0] * (1 - total);
+			out[o + 1] = g + fallback[1] * (1 - total);
+			out[o + 2] = b + fallback[2] * (1 - total);
+		}
+	}
+	return out;
 }
 
 /**
@@ -371,6 +389,9 @@ function distance(level: Level, target: number, source: number, limit: number): 
 	const { width, height, rgb } = level;
 	const tx = target % width;
 	const ty = (target - tx) / width;
+	if (tx >= RADIUS && ty >= RADIUS && tx < width - RADIUS && ty < height - RADIUS) {
+		return innerDistance(rgb, width, target, source, limit);
+	}
 	const sx = source % width;
 	const sy = (source - sx) / width;
 	let sum = 0;
@@ -387,7 +408,28 @@ function distance(level: Level, target: number, source: number, limit: number): 
 			const dr = rgb[t] - rgb[s];
 			const dg = rgb[t + 1] - rgb[s + 1];
 			const db = rgb[t + 2] - rgb[s + 2];
-			sum += (dr * dr + dg * dg + db * db);
+			sum += dr * dr + dg * dg + db * db;
+		}
+		if (sum > limit) return sum;
+	}
+	return sum;
+}
+
+/**
+ * distance() for a target whose whole patch lies inside the level (most of them; sources always do): no
+ * bounds to check, so each patch row is one run of PATCH × 3 floats. Same sums in the same order.
+ */
+function innerDistance(rgb: Float32Array, width: number, target: number, source: number, limit: number): number {
+	const rowStep = width * 3;
+	let t = (target - RADIUS * width - RADIUS) * 3;
+	let s = (source - RADIUS * width - RADIUS) * 3;
+	let sum = 0;
+	for (let row = 0; row < PATCH; row++, t += rowStep, s += rowStep) {
+		for (let k = 0; k < PATCH * 3; k += 3) {
+			const dr = rgb[t + k] - rgb[s + k];
+			const dg = rgb[t + k + 1] - rgb[s + k + 1];
+			const db = rgb[t + k + 2] - rgb[s + k + 2];
+			sum += dr * dr + dg * dg + db * db;
 		}
 		if (sum > limit) return sum;
 	}
@@ -396,11 +438,15 @@ function distance(level: Level, target: number, source: number, limit: number): 
 
 function improveField(level: Level, nnf: Int32Array, cost: Float32Array, sources: Sources, random: () => number, forward: boolean): void {
 	const { width, height } = level;
+	const valid = sources.valid;
 	const step = forward ? 1 : -1;
 	const maxRadius = Math.max(width, height);
+	let x = 0;
+	let y = 0;
+	let inside = false;
 	const tryCandidate = (i: number, candidate: number) => {
-		if (candidate < 0 || candidate >= nnf.length || !sources.valid[candidate] || candidate === nnf[i]) return;
-		const d = distance(level, i, candidate, cost[i]);
+		if (candidate < 0 || candidate >= nnf.length || !valid[candidate] || candidate === nnf[i]) return;
+		const d = inside ? innerDistance(level.rgb, width, i, candidate, cost[i]) : distance(level, i, candidate, cost[i]);
 		if (d < cost[i]) {
 			cost[i] = d;
 			nnf[i] = candidate;
@@ -409,8 +455,10 @@ function improveField(level: Level, nnf: Int32Array, cost: Float32Array, sources
 	for (let n = 0; n < nnf.length; n++) {
 		const i = forward ? n : nnf.length - 1 - n;
 		if (nnf[i] < 0) continue;
-		const x = i % width;
-		const y = (i - x) / width;
+		x = i % width;
+		y = (i - x) / width;
+		// A target whose whole patch is inside the level needs no bounds checks (see innerDistance).
+		inside = x >= RADIUS && y >= RADIUS && x < width - RADIUS && y < height - RADIUS;
 		// Propagation: the neighbour's match, shifted by one pixel.
 		const px = x - step;
 		if (px >= 0 && px < width && nnf[i - step] >= 0) {
@@ -443,10 +491,13 @@ function improveField(level: Level, nnf: Int32Array, cost: Float32Array, sources
  */
 function vote(level: Level, nnf: Int32Array, cost: Float32Array): void {
 	const { width, height, rgb, hole } = level;
-	const costs: number[] = [];
-	for (let i = 0; i < nnf.length; i++) if (nnf[i] >= 0) costs.push(cost[i]);
-	if (costs.length === 0) return;
-	costs.sort((a, b) => a - b);
+	let matched = 0;
+	for (let i = 0; i < nnf.length; i++) if (nnf[i] >= 0) matched++;
+	if (matched === 0) return;
+	// A typed array sorts numerically without a comparator call per comparison.
+	const costs = new Float64Array(matched);
+	for (let i = 0, n = 0; i < nnf.length; i++) if (nnf[i] >= 0) costs[n++] = cost[i];
+	costs.sort();
 	const sigma2 = Math.max(1, costs[Math.floor(costs.length * VOTE_SIGMA_QUANTILE)] * VOTE_SIGMA_SCALE);
 	const weight = new Float32Array(nnf.length);
 	for (let i = 0; i < nnf.length; i++) if (nnf[i] >= 0) weight[i] = Math.exp(-cost[i] / (2 * sigma2));

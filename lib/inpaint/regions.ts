@@ -1,5 +1,5 @@
 import type { PlaneSize } from '../matte/morphology';
-import type { Box } from '../matte/stats';
+import { type Box, firstNonZero } from '../matte/stats';
 
 /**
  * Where to work: the holes of a mask are grouped into crops with context around them, so every engine
@@ -39,10 +39,8 @@ export function holeBoxes(mask: Uint8Array, size: PlaneSize): Box[] {
 		const runs: Array<{ start: number; end: number; label: number }> = [];
 		let x = 0;
 		while (x < width) {
-			if (!mask[row + x]) {
-				x++;
-				continue;
-			}
+			x = firstNonZero(mask, row + x, row + width) - row;
+			if (x === width) break;
 			const start = x;
 			while (x < width && mask[row + x]) x++;
 			const end = x - 1;

@@ -29,7 +29,10 @@ export function smoothFill(image: FloatImage, hole: Uint8Array): void {
 	// Pull: weights are 1 where known; a coarse cell averages its known children.
 	const weight = new Float32Array(width * height);
 	for (let i = 0; i < weight.length; i++) weight[i] = hole[i] ? 0 : 1;
-	const colour = Float32Array.from(rgb, (v, i) => v * weight[Math.floor(i / 3)]);
+	const colour = new Float32Array(rgb.length);
+	for (let i = 0; i < weight.length; i++) {
+		for (let k = 0; k < 3; k++) colour[i * 3 + k] = rgb[i * 3 + k] * weight[i];
+	}
 	const levels: Array<{ width: number; height: number; colour: Float32Array; weight: Float32Array }> = [
 		{ width, height, colour, weight },
 	];
@@ -43,12 +46,13 @@ export function smoothFill(image: FloatImage, hole: Uint8Array): void {
 		const filled = normalised(fine);
 		const coarseColour = normalised(coarse, true);
 		const missing = new Uint8Array(fine.width * fine.height);
+		const c: [number, number, number] = [0, 0, 0];
 		for (let i = 0; i < missing.length; i++) {
 			if (fine.weight[i] >= 1) continue;
 			missing[i] = 1;
 			const x = i % fine.width;
 			const y = (i - x) / fine.width;
-			const c = sampleBilinear(coarseColour, coarse.width, coarse.height, (x + 0.5) / 2 - 0.5, (y + 0.5) / 2 - 0.5);
+			sampleBilinear(coarseColour, coarse.width, coarse.height, (x + 0.5) / 2 - 0.5, (y + 0.5) / 2 - 0.5, c);
 			// Partly known cells blend their own average with the coarse estimate.
 			const w = fine.weight[i];
 			for (let k = 0; k < 3; k++) filled[i * 3 + k] = w * filled[i * 3 + k] + (1 - w) * c[k];
@@ -80,20 +84,39 @@ export function relax(rgb: Float32Array, free: Uint8Array, width: number, height
 			const i = indices[n];
 			const x = i % width;
 			const y = (i - x) / width;
+			// The four neighbours, written out rather than through a closure: this loop is the smooth fill's cost.
 			let count = 0;
 			let r = 0;
 			let g = 0;
 			let b = 0;
-			const add = (j: number) => {
-				r += rgb[j * 3];
-				g += rgb[j * 3 + 1];
-				b += rgb[j * 3 + 2];
+			if (x > 0) {
+				const j = (i - 1) * 3;
+				r += rgb[j];
+				g += rgb[j + 1];
+				b += rgb[j + 2];
 				count++;
-			};
-			if (x > 0) add(i - 1);
-			if (x < width - 1) add(i + 1);
-			if (y > 0) add(i - width);
-			if (y < height - 1) add(i + width);
+			}
+			if (x < width - 1) {
+				const j = (i + 1) * 3;
+				r += rgb[j];
+				g += rgb[j + 1];
+				b += rgb[j + 2];
+				count++;
+			}
+			if (y > 0) {
+				const j = (i - width) * 3;
+				r += rgb[j];
+				g += rgb[j + 1];
+				b += rgb[j + 2];
+				count++;
+			}
+			if (y < height - 1) {
+				const j = (i + width) * 3;
+				r += rgb[j];
+				g += rgb[j + 1];
+				b += rgb[j + 2];
+				count++;
+			}
 			next[n * 3] = r / count;
 			next[n * 3 + 1] = g / count;
 			next[n * 3 + 2] = b / count;
@@ -107,8 +130,18 @@ export function relax(rgb: Float32Array, free: Uint8Array, width: number, height
 	}
 }
 
-/** Bilinear sample of interleaved RGB floats at (x, y) in pixel-centre coordinates, clamped to the edges. */
-export function sampleBilinear(rgb: Float32Array, width: number, height: number, x: number, y: number): [number, number, number] {
+/**
+ * Bilinear sample of interleaved RGB floats at (x, y) in pixel-centre coordinates, clamped to the edges;
+ * written into `out` when given, so per-pixel loops allocate nothing.
+ */
+export function sampleBilinear(
+	rgb: Float32Array,
+	width: number,
+	height: number,
+	x: number,
+	y: number,
+	out: [number, number, number] = [0, 0, 0],
+): [number, number, number] {
 	const cx = Math.min(width - 1, Math.max(0, x));
 	const cy = Math.min(height - 1, Math.max(0, y));
 	const x0 = Math.floor(cx);
@@ -117,7 +150,6 @@ export function sampleBilinear(rgb: Float32Array, width: number, height: number,
 	const y1 = Math.min(height - 1, y0 + 1);
 	const fx = cx - x0;
 	const fy = cy - y0;
-	const out: [number, number, number] = [0, 0, 0];
 	for (let k = 0; k < 3; k++) {
 		const top = rgb[(y0 * width + x0) * 3 + k] * (1 - fx) + rgb[(y0 * width + x1) * 3 + k] * fx;
 		const bottom = rgb[(y1 * width + x0) * 3 + k] * (1 - fx) + rgb[(y1 * width + x1) * 3 + k] * fx;

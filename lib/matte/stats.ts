@@ -26,10 +26,19 @@ export function subjectBox(matte: Uint8Array, width: number, height: number, thr
 		const row = y * width;
 		let first = -1;
 		let last = -1;
-		for (let x = 0; x < width; x++) {
-			if (matte[row + x] >= threshold) {
-				if (first < 0) first = x;
-				last = x;
+		if (threshold <= 1) {
+			// Any non-zero pixel counts: zero runs (most of a mask) are skipped a word at a time.
+			const start = firstNonZero(matte, row, row + width);
+			if (start < row + width) {
+				first = start - row;
+				last = lastNonZero(matte, start, row + width) - row;
+			}
+		} else {
+			for (let x = 0; x < width; x++) {
+				if (matte[row + x] >= threshold) {
+					if (first < 0) first = x;
+					last = x;
+				}
 			}
 		}
 		if (first < 0) continue;
@@ -51,4 +60,37 @@ export function padBox(box: Box, margin: number, width: number, height: number):
 		width: Math.min(width, box.x + box.width + margin) - x,
 		height: Math.min(height, box.y + box.height + margin) - y,
 	};
+}
+
+/** Index of the first non-zero byte in [from, to), or `to`; zero bytes are read four at a time. */
+export function firstNonZero(plane: Uint8Array, from: number, to: number): number {
+	let i = from;
+	while (i < to && (plane.byteOffset + i) % 4 !== 0) {
+		if (plane[i]) return i;
+		i++;
+	}
+	if (i >= to) return to;
+	const words = new Uint32Array(plane.buffer, plane.byteOffset + i, (to - i) >> 2);
+	let w = 0;
+	while (w < words.length && words[w] === 0) w++;
+	for (i += w * 4; i < to; i++) if (plane[i]) return i;
+	return to;
+}
+
+/** Index of the last non-zero byte in [from, to), or from − 1; zero bytes are read four at a time. */
+export function lastNonZero(plane: Uint8Array, from: number, to: number): number {
+	let i = to - 1;
+	while (i >= from && (plane.byteOffset + i + 1) % 4 !== 0) {
+		if (plane[i]) return i;
+		i--;
+	}
+	const start = Math.ceil((plane.byteOffset + from) / 4) * 4 - plane.byteOffset;
+	if (start <= i + 1) {
+		const words = new Uint32Array(plane.buffer, plane.byteOffset + start, (i + 1 - start) >> 2);
+		let w = words.length - 1;
+		while (w >= 0 && words[w] === 0) w--;
+		i = start + (w + 1) * 4 - 1;
+	}
+	for (; i >= from; i--) if (plane[i]) return i;
+	return from - 1;
 }

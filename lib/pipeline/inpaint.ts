@@ -1,8 +1,9 @@
 import type { Engine, EngineReport, FillTimings } from '../engines/engine';
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../image/decode';
-import { encodeMask, encodeRgb, type EncodedImage } from '../image/encode';
+import { encodeMask, encodeRgb, type EncodedImage, type PngEffort, pngStripOptions } from '../image/encode';
+import { PngStripEncoder } from '../image/pngStrips';
 import { holeFraction, type InpaintMode } from '../inpaint/mask';
-import type { Box } from '../matte/stats';
+import { type Box, firstNonZero, lastNonZero } from '../matte/stats';
 import { stopwatch } from '../stopwatch';
 import { withinPixelBudget } from './pixelBudget';
 
@@ -17,6 +18,8 @@ export interface InpaintOptions {
 	dilation?: number;
 	format?: InpaintOutputFormat;
 	quality?: number;
+	/** For the PNG image and the mask; default 'balanced'. */
+	pngEffort?: PngEffort;
 	/** Default 64 MP and 100 MB. */
 	limits?: DecodeLimits;
 }
@@ -59,17 +62,23 @@ export async function inpaint(input: Buffer, engine: Engine, options: InpaintOpt
 }
 
 async function inpaintWithin(input: Buffer, engine: Engine, options: InpaintOptions): Promise<InpaintResult> {
+	const format = options.format ?? 'png';
+	let early: EarlyEncoding | undefined;
 	const filled = await engine.fill(input, {
 		limits: options.limits ?? DEFAULT_DECODE_LIMITS,
 		mask: options.mask,
 		box: options.box,
 		dilation: options.dilation ?? DEFAULT_DILATION,
+		onRegion: (region) => (early = startEncoding(region, format, options.pngEffort)),
 	});
 	const lap = stopwatch();
 	const { width, height, holes } = filled;
+	const png = format === 'png' ? (early?.png ?? new PngStripEncoder(width, height, pngStripOptions(options.pngEffort))) : null;
 	const [image, mask] = await Promise.all([
-		encodeRgb(filled.rgb, width, height, options.format ?? 'png', { quality: options.quality }),
-		encodeMask(holes, width, height),
+		png
+			? png.finish(filled.rgb).then((data): EncodedImage => ({ data, mimeType: 'image/png', fileExtension: 'png' }))
+			: encodeRgb(filled.rgb, width, height, format, { quality: options.quality }),
+		early?.mask ?? encodeMask(holes, width, height, 'png', { pngEffort: options.pngEffort }),
 	]);
 	const fraction = holeFraction(holes);
 	return {
@@ -88,4 +97,31 @@ async function inpaintWithin(input: Buffer, engine: Engine, options: InpaintOpti
 				: {}),
 		},
 	};
+}
+
+interface EarlyEncoding {
+	mask: Promise<EncodedImage>;
+	png: PngStripEncoder | null;
+}
+
+/**
+ * Starts, while the fill runs, on what it will not change: the mask, and for PNG the rows above and below
+ * the region.
+ */
+function startEncoding(region: { rgb: Buffer; holes: Buffer; width: number; height: number }, format: InpaintOutputFormat, effort?: PngEffort): EarlyEncoding {
+	const { rgb, holes, width, height } = region;
+	const mask = encodeMask(holes, width, height, 'png', { pngEffort: effort });
+	// Awaited after the fill; should the fill fail first, the rejection must not go unhandled meanwhile.
+	mask.catch(() => undefined);
+	if (format !== 'png') return { mask, png: null };
+	const png = new PngStripEncoder(width, height, pngStripOptions(effort));
+	const first = firstNonZero(holes, 0, holes.length);
+	const last = lastNonZero(holes, 0, holes.length);
+	// Rows above the region, and below it from the second row on (the first one's filter reads the last
+	// filled row), are final now.
+	if (first < holes.length) {
+		png.add(rgb, 0, Math.floor(first / width));
+		png.add(rgb, Math.floor(last / width) + 2, height);
+	}
+	return { mask, png };
 }

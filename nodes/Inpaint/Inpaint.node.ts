@@ -8,6 +8,7 @@ import {
 	NodeConnectionTypes,
 } from 'n8n-workflow';
 
+import type { PngEffort } from '../../lib/image/encode';
 import { DEFAULT_INPAINT_ENGINE } from '../../lib/inpaint/engines';
 import { MAX_DILATION } from '../../lib/inpaint/mask';
 import type { Box } from '../../lib/matte/stats';
@@ -23,7 +24,7 @@ import {
 	readSegmentationModelChoice,
 	segmentationModelProperties,
 } from '../shared/modelParameters';
-import { outputFieldOption, qualityOption } from '../shared/outputOptions';
+import { outputFieldOption, pngEffortOption, qualityOption } from '../shared/outputOptions';
 import { LOCAL_ENGINE, mapItemsOnEngine } from '../shared/engine';
 import { remoteCredentials, remoteProperties } from '../shared/remoteParameters';
 
@@ -31,6 +32,7 @@ interface InpaintNodeOptions {
 	imageField?: string;
 	maskField?: string;
 	quality?: number;
+	pngEffort?: PngEffort;
 	maxMegapixels?: number;
 }
 
@@ -138,6 +140,7 @@ export class Inpaint implements INodeType {
 					outputFieldOption('mask', 'Receives the region actually filled (after dilation)'),
 					maxMegapixelsOption,
 					qualityOption(['jpeg', 'webp']),
+					pngEffortOption,
 			]),
 		],
 	};
@@ -163,6 +166,7 @@ export class Inpaint implements INodeType {
 				dilation: Number(this.getNodeParameter('dilation', itemIndex)),
 				format: this.getNodeParameter('outputFormat', itemIndex) as InpaintOutputFormat,
 				quality: options.quality,
+				pngEffort: options.pngEffort,
 				limits: decodeLimits(options.maxMegapixels ?? 64),
 			});
 			const binaries = {

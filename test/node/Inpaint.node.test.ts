@@ -149,6 +149,20 @@ describe('Inpaint node', () => {
 		expect(await differingOutside(lossless, jpeg)).toBe(0);
 	});
 
+	it('passes PNG Effort to both encoders: fast writes the same pixels, the image into a larger file', async () => {
+		const parameters = { region: 'box', boundingBox: { box: { x: 100, y: 60, width: 50, height: 40 } } };
+		const [balanced] = await run([binaryItem(png, 'a.png', 'image/png')], parameters);
+		const [fast] = await run([binaryItem(png, 'a.png', 'image/png')], { ...parameters, options: { pngEffort: 'fast' } });
+		for (const field of ['image', 'mask']) {
+			const [slow, quick] = [binaryBytes(balanced.binary![field]), binaryBytes(fast.binary![field])];
+			// An unfiltered box compresses better than a filtered one, so only the image is sure to grow.
+			if (field === 'image') expect(quick.length).toBeGreaterThan(slow.length);
+			else expect(quick.equals(slow)).toBe(false);
+			expect((await rawPixels(quick)).data.equals((await rawPixels(slow)).data)).toBe(true);
+		}
+		expect(await differingOutside(fast, png)).toBe(0);
+	});
+
 	it('warns when the region covers more than half the image', async () => {
 		const [item] = await run([binaryItem(png, 'a.png', 'image/png')], {
 			inpaintModel: 'smooth',

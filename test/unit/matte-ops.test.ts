@@ -1,6 +1,7 @@
 import { cropInterleaved, flattenOnto, multiplyMattes, toRgba } from '../../lib/matte/composite';
 import { matteToImageSize, resizePlane } from '../../lib/matte/resize';
-import { foregroundFraction, padBox, subjectBox } from '../../lib/matte/stats';
+import { firstNonZero, foregroundFraction, lastNonZero, padBox, subjectBox } from '../../lib/matte/stats';
+import { mulberry32 } from '../../lib/random';
 
 describe('resizePlane', () => {
 	it('keeps one channel when upsampling a matte (sharp would otherwise widen it to three)', async () => {
@@ -63,6 +64,29 @@ describe('subjectBox and foregroundFraction', () => {
 
 	it('boxes visible pixels only', () => {
 		expect(subjectBox(matte, width, height)).toEqual({ x: 2, y: 1, width: 3, height: 3 });
+	});
+
+	it('finds the first and last non-zero byte of any range, at any alignment, as a byte-by-byte scan would', () => {
+		const random = mulberry32(11);
+		const backing = new Uint8Array(80);
+		for (let trial = 0; trial < 400; trial++) {
+			backing.fill(0);
+			for (let k = Math.floor(random() * 3); k > 0; k--) backing[Math.floor(random() * 80)] = 1 + Math.floor(random() * 255);
+			const offset = Math.floor(random() * 7);
+			const plane = backing.subarray(offset);
+			const from = Math.floor(random() * 40);
+			const to = from + Math.floor(random() * (plane.length - from + 1));
+			let first = to;
+			let last = from - 1;
+			for (let i = from; i < to; i++) {
+				if (!plane[i]) continue;
+				if (first === to) first = i;
+				last = i;
+			}
+			expect([firstNonZero(plane, from, to), lastNonZero(plane, from, to)]).toEqual([first, last]);
+		}
+		// Threshold 1 takes that path in subjectBox.
+		expect(subjectBox(matte, width, height, 1)).toEqual({ x: 0, y: 1, width: 5, height: 4 });
 	});
 
 	it('returns null for an empty matte', () => {

@@ -1,0 +1,72 @@
+import { inflateSync } from 'node:zlib';
+import sharp from 'sharp';
+
+import { PngStripEncoder } from '../../lib/image/pngStrips';
+import { mulberry32 } from '../../lib/random';
+
+/** Smooth ramps plus noise, so every row filter has something to win on. */
+function picture(width: number, height: number): Buffer {
+	const random = mulberry32(5);
+	const rgb = Buffer.alloc(width * height * 3);
+	for (let y = 0; y < height; y++) {
+		for (let x = 0; x < width; x++) {
+			const i = (y * width + x) * 3;
+			rgb[i] = (x * 2 + Math.floor(random() * 9)) & 255;
+			rgb[i + 1] = (y * 3) & 255;
+			rgb[i + 2] = ((x + y) * 5 + (x % 7 === 0 ? 90 : 0)) & 255;
+		}
+	}
+	return rgb;
+}
+
+/** The zlib stream of a PNG's IDAT chunks, inflated: zlib checks the Adler-32 of the joined strips. */
+function inflateIdat(png: Buffer): Buffer {
+	const parts: Buffer[] = [];
+	for (let at = 8; at < png.length; ) {
+		const length = png.readUInt32BE(at);
+		if (png.toString('latin1', at + 4, at + 8) === 'IDAT') parts.push(png.subarray(at + 8, at + 8 + length));
+		at += 12 + length;
+	}
+	return inflateSync(Buffer.concat(parts));
+}
+
+describe('PNG strip encoder', () => {
+	const width = 97;
+	const height = 61;
+	const rgb = picture(width, height);
+
+	it.each([
+		['filtered, strips added out of order', { level: 4, filters: true }, [[40, 61], [0, 13]]],
+		['unfiltered, one strip', { level: 2, filters: false }, []],
+		['filtered, every row its own strip', { level: 9, filters: true }, Array.from({ length: height }, (_, y) => [y, y + 1])],
+	])('writes a PNG that decodes to the pixels: %s', async (_, options, early) => {
+		const encoder = new PngStripEncoder(width, height, options);
+		for (const [y0, y1] of early) encoder.add(rgb, y0, y1);
+		const png = await encoder.finish(rgb);
+		const decoded = await sharp(png).raw().toBuffer({ resolveWithObject: true });
+		expect(decoded.info).toMatchObject({ width, height, channels: 3 });
+		expect(decoded.data.equals(rgb)).toBe(true);
+		expect(inflateIdat(png)).toHaveLength(height * (width * 3 + 1));
+	});
+
+	it('starts on rows that are final while the rows above them still change, and refuses a row added twice', async () => {
+		const encoder = new PngStripEncoder(width, height, { level: 4, filters: true });
+		// Rows 0–28 are not final yet (as a hole's rows during the fill); rows 29 on are, 29 as context only.
+		const unfinished = Buffer.from(rgb);
+		unfinished.fill(7, 0, 29 * width * 3);
+		encoder.add(unfinished, 30, height);
+		const decoded = await sharp(await encoder.finish(rgb)).raw().toBuffer();
+		expect(decoded.equals(rgb)).toBe(true);
+		const twice = new PngStripEncoder(width, height, { level: 4, filters: true });
+		twice.add(rgb, 0, 10);
+		expect(() => twice.add(rgb, 5, 12)).toThrow('row 5 was already added');
+	});
+
+	it('filters rows: the filtered file is smaller than the unfiltered one on smooth content', async () => {
+		const smooth = Buffer.alloc(width * height * 3);
+		for (let i = 0; i < smooth.length; i++) smooth[i] = (Math.floor(i / 3) % width) * 2 + Math.floor(i / (width * 3));
+		const filtered = await new PngStripEncoder(width, height, { level: 4, filters: true }).finish(smooth);
+		const plain = await new PngStripEncoder(width, height, { level: 4, filters: false }).finish(smooth);
+		expect(filtered.length).toBeLessThan(plain.length * 0.8);
+	});
+});
