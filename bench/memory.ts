@@ -1,6 +1,8 @@
 /**
  * Memory probes for P4, run in a fresh process each (node --expose-gc -r ts-node/register/transpile-only):
- *   peak <megapixels>  one Remove Background on a generated JPEG of that size with the default model
+ *   peak <megapixels>  one Remove Background on a generated JPEG of that size with the default model, and the
+ *                      highest RSS in each of its steps (session creation, decode, infer, upsample and refine, encode)
+ *   batch <items> <megapixels>  that many such JPEGs through the Remove Background node
  *   soak <items>       that many items through the pipeline with u2netp; RSS after item 50 and after the last,
  *                      then what is left behind (ONNX sessions, sharp tasks)
  * Prints one JSON line.
@@ -9,11 +11,20 @@ import sharp from 'sharp';
 
 import { releaseSessions, sessionCount } from '../lib/inference/sessions';
 import { localEngine } from '../lib/engines/local';
+import { loadSegmentationModel } from '../lib/models/segmentationModels';
 import { removeBackground } from '../lib/pipeline';
 import { makeScene, sceneAsJpeg } from '../test/helpers/scene';
+import { peakPerSpan, sampleRss } from './rssSampler';
 
 const LIMITS = { maxPixels: 100e6, maxInputBytes: 1e9 };
+const MODEL_ID = 'isnet-general-fp16';
 const megabytes = (bytes: number) => bytes / 2 ** 20;
+
+/** A 3:2 frame of that many megapixels (24: 6000×4000). */
+function sceneSize(megapixels: number): { width: number; height: number } {
+	const width = Math.round(Math.sqrt(megapixels * 1e6 * 1.5));
+	return { width, height: Math.round(width / 1.5) };
+}
 
 function settledRss(): number {
 	(globalThis as { gc?: () => void }).gc?.();
@@ -21,11 +32,50 @@ function settledRss(): number {
 }
 
 async function peak(megapixels: number): Promise<object> {
-	const width = Math.round(Math.sqrt(megapixels * 1e6 * 1.5));
-	const height = Math.round(width / 1.5);
+	const { width, height } = sceneSize(megapixels);
 	const jpeg = await sceneAsJpeg(makeScene(width, height));
-	await removeBackground(jpeg, localEngine({ segmentationModel: 'isnet-general-fp16' }), { limits: LIMITS });
-	return { width, height, maxRssMb: process.resourceUsage().maxRSS / 1024 };
+	settledRss();
+	const sampler = sampleRss();
+	const started = performance.now();
+	// Loaded first so its share shows apart; the pipeline then finds the session made.
+	await loadSegmentationModel({ id: MODEL_ID });
+	const loaded = performance.now();
+	const { fields } = await removeBackground(jpeg, localEngine({ segmentationModel: MODEL_ID }), { limits: LIMITS });
+	const ended = performance.now();
+	const samples = await sampler.stop();
+	// The pipeline's own timings split its run; what they do not count (the budget's header read) goes to decode.
+	const { decodeMs, inferMs, refineMs } = fields.timings;
+	const encodeStart = ended - fields.timings.encodeMs;
+	const refineStart = encodeStart - refineMs;
+	const inferStart = refineStart - inferMs;
+	const phasePeakMb = peakPerSpan(samples, [
+		{ name: 'before', start: -Infinity, end: started },
+		{ name: 'session', start: started, end: loaded },
+		{ name: 'decode', start: loaded, end: inferStart },
+		{ name: 'infer', start: inferStart, end: refineStart },
+		{ name: 'upsampleRefine', start: refineStart, end: encodeStart },
+		{ name: 'encode', start: encodeStart, end: Infinity },
+	]);
+	return { width, height, maxRssMb: process.resourceUsage().maxRSS / 1024, phasePeakMb, timings: { decodeMs, inferMs, refineMs } };
+}
+
+/**
+ * `items` inputs of that size through the Remove Background node with its defaults: its own items in flight
+ * and the process's pixel budget decide what runs at once.
+ */
+async function batch(items: number, megapixels: number): Promise<object> {
+	const { width, height } = sceneSize(megapixels);
+	const jpeg = await sceneAsJpeg(makeScene(width, height));
+	const data = jpeg.toString('base64');
+	// Imported here, so the other probes' figures do not carry n8n-workflow.
+	const { RemoveBackground } = await import('../nodes/RemoveBackground/RemoveBackground.node');
+	const { LOCAL_U2NETP_PARAMETERS } = await import('../test/helpers/nodeParameters');
+	const { benchContext } = await import('./nodeContext');
+	const inputs = Array.from({ length: items }, (_, i) => ({ json: {}, binary: { data: { data, fileName: `item-${i}.jpg`, mimeType: 'image/jpeg' } } }));
+	const [outputs] = await new RemoveBackground().execute.call(
+		benchContext(inputs, { ...LOCAL_U2NETP_PARAMETERS, model: MODEL_ID }, { keepOutputs: false }),
+	);
+	return { items: outputs.length, width, height, maxRssMb: process.resourceUsage().maxRSS / 1024 };
 }
 
 async function soak(items: number): Promise<object> {
@@ -45,8 +95,8 @@ async function soak(items: number): Promise<object> {
 }
 
 async function main(): Promise<void> {
-	const [mode, count] = process.argv.slice(2);
-	const result = mode === 'peak' ? await peak(Number(count)) : await soak(Number(count));
+	const [mode, count, megapixels] = process.argv.slice(2);
+	const result = mode === 'peak' ? await peak(Number(count)) : mode === 'batch' ? await batch(Number(count), Number(megapixels)) : await soak(Number(count));
 	console.log(JSON.stringify(result));
 }
 
