@@ -3,10 +3,16 @@
  *   peak <megapixels>  one Remove Background on a generated JPEG of that size with the default model, and the
  *                      highest RSS in each of its steps (session creation, decode, infer, upsample and refine, encode)
  *   batch <items> <megapixels>  that many such JPEGs through the Remove Background node
+ *   scene <megapixels> <path>   writes the generated JPEG the two above read (they start this in a child)
  *   soak <items>       that many items through the pipeline with u2netp; RSS after item 50 and after the last,
  *                      then what is left behind (ONNX sessions, sharp tasks)
  * Prints one JSON line.
  */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import sharp from 'sharp';
 
 import { releaseSessions, sessionCount } from '../lib/inference/sessions';
@@ -26,6 +32,25 @@ function sceneSize(megapixels: number): { width: number; height: number } {
 	return { width, height: Math.round(width / 1.5) };
 }
 
+/**
+ * The generated scene as a JPEG, made by a child process (once, then kept in the temporary folder): drawing
+ * and encoding 24 MP here would leave its own 100 MB or so in this process's heap, which is not the item's.
+ */
+async function sceneJpeg(megapixels: number): Promise<Buffer> {
+	const { width, height } = sceneSize(megapixels);
+	const path = join(tmpdir(), `cutout-memory-scene-${width}x${height}.jpg`);
+	if (!existsSync(path)) execFileSync(process.execPath, ['-r', 'ts-node/register/transpile-only', __filename, 'scene', String(megapixels), path]);
+	return readFile(path);
+}
+
+async function writeScene(megapixels: number, path: string): Promise<object> {
+	const { width, height } = sceneSize(megapixels);
+	const partial = `${path}.${process.pid}`;
+	await writeFile(partial, await sceneAsJpeg(makeScene(width, height)));
+	await rename(partial, path);
+	return { path };
+}
+
 function settledRss(): number {
 	(globalThis as { gc?: () => void }).gc?.();
 	return megabytes(process.memoryUsage().rss);
@@ -33,8 +58,8 @@ function settledRss(): number {
 
 async function peak(megapixels: number): Promise<object> {
 	const { width, height } = sceneSize(megapixels);
-	const jpeg = await sceneAsJpeg(makeScene(width, height));
-	settledRss();
+	const jpeg = await sceneJpeg(megapixels);
+	const beforeMb = Math.round(settledRss());
 	const sampler = sampleRss();
 	const started = performance.now();
 	// Loaded first so its share shows apart; the pipeline then finds the session made.
@@ -49,14 +74,13 @@ async function peak(megapixels: number): Promise<object> {
 	const refineStart = encodeStart - refineMs;
 	const inferStart = refineStart - inferMs;
 	const phasePeakMb = peakPerSpan(samples, [
-		{ name: 'before', start: -Infinity, end: started },
 		{ name: 'session', start: started, end: loaded },
 		{ name: 'decode', start: loaded, end: inferStart },
 		{ name: 'infer', start: inferStart, end: refineStart },
 		{ name: 'upsampleRefine', start: refineStart, end: encodeStart },
 		{ name: 'encode', start: encodeStart, end: Infinity },
 	]);
-	return { width, height, maxRssMb: process.resourceUsage().maxRSS / 1024, phasePeakMb, timings: { decodeMs, inferMs, refineMs } };
+	return { width, height, maxRssMb: process.resourceUsage().maxRSS / 1024, beforeMb, phasePeakMb, timings: { decodeMs, inferMs, refineMs } };
 }
 
 /**
@@ -65,8 +89,7 @@ async function peak(megapixels: number): Promise<object> {
  */
 async function batch(items: number, megapixels: number): Promise<object> {
 	const { width, height } = sceneSize(megapixels);
-	const jpeg = await sceneAsJpeg(makeScene(width, height));
-	const data = jpeg.toString('base64');
+	const data = (await sceneJpeg(megapixels)).toString('base64');
 	// Imported here, so the other probes' figures do not carry n8n-workflow.
 	const { RemoveBackground } = await import('../nodes/RemoveBackground/RemoveBackground.node');
 	const { LOCAL_U2NETP_PARAMETERS } = await import('../test/helpers/nodeParameters');
@@ -96,7 +119,14 @@ async function soak(items: number): Promise<object> {
 
 async function main(): Promise<void> {
 	const [mode, count, megapixels] = process.argv.slice(2);
-	const result = mode === 'peak' ? await peak(Number(count)) : mode === 'batch' ? await batch(Number(count), Number(megapixels)) : await soak(Number(count));
+	const result =
+		mode === 'peak'
+			? await peak(Number(count))
+			: mode === 'batch'
+				? await batch(Number(count), Number(megapixels))
+				: mode === 'scene'
+					? await writeScene(Number(count), megapixels)
+					: await soak(Number(count));
 	console.log(JSON.stringify(result));
 }
 
