@@ -1,7 +1,8 @@
 /**
  * Memory probes for P4, run in a fresh process each (node --expose-gc -r ts-node/register/transpile-only):
- *   peak <megapixels>  one Remove Background on a generated JPEG of that size with the default model, and the
- *                      highest RSS in each of its steps (session creation, decode, infer, upsample and refine, encode)
+ *   peak <megapixels>  one Remove Background on a generated JPEG of that size with the default model
+ *   phases <megapixels>  the same, and the highest RSS in each of its steps (session creation, decode, infer,
+ *                      upsample and refine, encode)
  *   batch <items> <megapixels>  that many such JPEGs through the Remove Background node
  *   scene <megapixels> <path>   writes the generated JPEG the two above read (they start this in a child)
  *   soak <items>       that many items through the pipeline with u2netp; RSS after item 50 and after the last,
@@ -56,21 +57,24 @@ function settledRss(): number {
 	return megabytes(process.memoryUsage().rss);
 }
 
-async function peak(megapixels: number): Promise<object> {
+/** With `phases`, RSS is also read on a worker thread (about 30 MB of its own) to split the peak by step. */
+async function peak(megapixels: number, phases: boolean): Promise<object> {
 	const { width, height } = sceneSize(megapixels);
 	const jpeg = await sceneJpeg(megapixels);
 	const beforeMb = Math.round(settledRss());
-	const sampler = sampleRss();
+	const sampler = phases ? sampleRss() : undefined;
 	const started = performance.now();
 	// Loaded first so its share shows apart; the pipeline then finds the session made.
 	await loadSegmentationModel({ id: MODEL_ID });
 	const loaded = performance.now();
 	const { fields } = await removeBackground(jpeg, localEngine({ segmentationModel: MODEL_ID }), { limits: LIMITS });
 	const ended = performance.now();
+	const maxRssMb = process.resourceUsage().maxRSS / 1024;
+	if (!sampler) return { width, height, maxRssMb };
 	const samples = await sampler.stop();
 	// The pipeline's own timings split its run; what they do not count (the budget's header read) goes to decode.
-	const { decodeMs, inferMs, refineMs } = fields.timings;
-	const encodeStart = ended - fields.timings.encodeMs;
+	const { inferMs, refineMs, encodeMs } = fields.timings;
+	const encodeStart = ended - encodeMs;
 	const refineStart = encodeStart - refineMs;
 	const inferStart = refineStart - inferMs;
 	const phasePeakMb = peakPerSpan(samples, [
@@ -80,7 +84,7 @@ async function peak(megapixels: number): Promise<object> {
 		{ name: 'upsampleRefine', start: refineStart, end: encodeStart },
 		{ name: 'encode', start: encodeStart, end: Infinity },
 	]);
-	return { width, height, maxRssMb: process.resourceUsage().maxRSS / 1024, beforeMb, phasePeakMb, timings: { decodeMs, inferMs, refineMs } };
+	return { width, height, maxRssMb, beforeMb, phasePeakMb };
 }
 
 /**
@@ -120,8 +124,8 @@ async function soak(items: number): Promise<object> {
 async function main(): Promise<void> {
 	const [mode, count, megapixels] = process.argv.slice(2);
 	const result =
-		mode === 'peak'
-			? await peak(Number(count))
+		mode === 'peak' || mode === 'phases'
+			? await peak(Number(count), mode === 'phases')
 			: mode === 'batch'
 				? await batch(Number(count), Number(megapixels))
 				: mode === 'scene'
