@@ -94,10 +94,13 @@ async function peak(megapixels: number, phases: boolean): Promise<object> {
 async function batch(items: number, megapixels: number): Promise<object> {
 	const { width, height } = sceneSize(megapixels);
 	const data = (await sceneJpeg(megapixels)).toString('base64');
-	// Imported here, so the other probes' figures do not carry n8n-workflow.
-	const { RemoveBackground } = await import('../nodes/RemoveBackground/RemoveBackground.node');
-	const { LOCAL_U2NETP_PARAMETERS } = await import('../test/helpers/nodeParameters');
-	const { benchContext } = await import('./nodeContext');
+	// Required here, so the other probes' figures do not carry n8n-workflow (a dynamic import() would load
+	// these as ES modules and miss their named exports); the node by its .ts name, or its codex .json is found.
+	/* eslint-disable @typescript-eslint/no-require-imports */
+	const { RemoveBackground } = require('../nodes/RemoveBackground/RemoveBackground.node.ts') as typeof import('../nodes/RemoveBackground/RemoveBackground.node');
+	const { LOCAL_U2NETP_PARAMETERS } = require('../test/helpers/nodeParameters') as typeof import('../test/helpers/nodeParameters');
+	const { benchContext } = require('./nodeContext') as typeof import('./nodeContext');
+	/* eslint-enable @typescript-eslint/no-require-imports */
 	const inputs = Array.from({ length: items }, (_, i) => ({ json: {}, binary: { data: { data, fileName: `item-${i}.jpg`, mimeType: 'image/jpeg' } } }));
 	const [outputs] = await new RemoveBackground().execute.call(
 		benchContext(inputs, { ...LOCAL_U2NETP_PARAMETERS, model: MODEL_ID }, { keepOutputs: false }),
