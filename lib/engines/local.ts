@@ -46,7 +46,8 @@ export function localEngine(options: LocalEngineOptions = {}): Engine {
 		const { matte, inferMs } = await segmentImage(decoded, model, { resolution, quality, upsampling: guidedUpsampling ? 'guided' : 'linear' });
 		// segmentImage times the model alone; the rest of its work (upsampling) counts as refinement.
 		const refineStart = lap() - Math.round(inferMs);
-		const foreground = refine ? await refineForeground(decoded.rgb, matte, decoded.width, decoded.height) : decoded.rgb;
+		// In place: nothing reads the decoded colours after this.
+		const foreground = refine ? await refineForeground(decoded.rgb, matte, decoded.width, decoded.height, { inPlace: true }) : decoded.rgb;
 		return {
 			width: decoded.width,
 			height: decoded.height,

@@ -26,7 +26,10 @@ export interface EncodedCutout {
 
 const WHITE: Rgb = { r: 255, g: 255, b: 255 };
 
-/** Crops, flattens or keeps transparency, and encodes the cutout and its mask from full-resolution planes. */
+/**
+ * Crops, flattens or keeps transparency, and encodes the cutout and its mask from full-resolution planes.
+ * `foreground` is handed over: a transparent cutout blacks out its colours where the matte is 0.
+ */
 export async function encodeCutout(
 	foreground: Buffer,
 	matte: Buffer,

@@ -44,10 +44,13 @@ export function sessionOptions(env: NodeJS.ProcessEnv = process.env): ort.Infere
 		executionMode: 'sequential',
 		// 0 lets ONNX Runtime use one thread per physical core.
 		intraOpNumThreads: Number.isInteger(threads) && threads >= 0 ? threads : 0,
-		// CUTOUT_LOW_MEMORY=1: measured on ISNet at 1024², the arena keeps what its first run took (+610 MB) and
-		// the memory pattern adds a planned block on the second (+560 MB), for good; without both a run peaks at
-		// +430 MB and hands it back, but allocates afresh each time (forward 15–25 % slower here), so it is opt-in.
-		...(env.CUTOUT_LOW_MEMORY === '1' ? { enableCpuMemArena: false, enableMemPattern: false } : {}),
+		// No memory pattern: from the second run on it plans one block for a whole run and takes it from the
+		// arena beside what the first run left there, for good (ISNet at 1024²: +450 MB over the arena's 470 MB),
+		// while CPU time per run was no higher without it (bench/RESULTS.md).
+		enableMemPattern: false,
+		// CUTOUT_LOW_MEMORY=1 also turns the arena off: a run then hands its memory back, but every run maps
+		// and zeroes its tensors afresh (forward 15–25 % slower), so it is opt-in.
+		...(env.CUTOUT_LOW_MEMORY === '1' ? { enableCpuMemArena: false } : {}),
 	};
 }
 

@@ -10,7 +10,7 @@ import type { ModelWeights } from './weights';
 /**
  * Keeps a model's graph, already rewritten (fp16 widened to fp32) and optimised by ONNX Runtime, in the
  * models folder. Without it every new process (n8n restart, queue worker, `n8n execute`) assembles the
- * source, widens it and lets ORT optimise it again: seconds before the first item. With it, a process reads
+ * source, widens and prunes it and lets ORT optimise it again: seconds before the first item. With it, a process reads
  * one file, checks it and hands it to ORT, which has little left to do.
  *
  * The graph is saved at ORT's level 'all', layout rewrites included, keyed by what those rewrites are on this
@@ -24,8 +24,11 @@ import type { ModelWeights } from './weights';
  * temporary name and are renamed into place, the data file before the manifest that vouches for it.
  */
 
-/** Bump when the rewrite of the source changes (fp16ToFp32.ts), so older cache files are rebuilt. */
-export const GRAPH_REWRITE_VERSION = 1;
+/**
+ * Bump when the rewrite of the source changes (fp16ToFp32.ts, pruneOutputs.ts), so older cache files are
+ * rebuilt. 2: graphs keep only the output the contract reads.
+ */
+export const GRAPH_REWRITE_VERSION = 2;
 
 const OPTIMIZATION_LEVEL = 'all';
 const PARTIAL_SUFFIX = '.partial';

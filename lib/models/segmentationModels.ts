@@ -7,6 +7,7 @@ import type { DownloadOptions } from './download';
 import { convertFp16ModelToFp32 } from './fp16ToFp32';
 import { resolveModelsDir } from './modelsDir';
 import { openOptimizedGraph } from './optimizedGraphCache';
+import { pruneToOutput } from './pruneOutputs';
 import { locateWeights, type ModelWeights } from './weights';
 
 /** A catalog model by id, or a user's own ONNX file with the contract they describe. */
@@ -44,8 +45,9 @@ export async function loadSegmentationModel(
 }
 
 /**
- * An fp16 model widened to fp32, from the optimised graph cached in the models folder when it is there and
- * sound, otherwise built from the source (and cached for the next process).
+ * An fp16 model widened to fp32 and cut down to the one output the contract reads, from the optimised graph
+ * cached in the models folder when it is there and sound, otherwise built from the source (and cached for
+ * the next process).
  */
 async function openWidened(model: CatalogModel, modelsDir: string, locate: () => Promise<ModelWeights>): Promise<InferenceSession> {
 	const { session } = await openOptimizedGraph(modelsDir, {
@@ -53,7 +55,8 @@ async function openWidened(model: CatalogModel, modelsDir: string, locate: () =>
 		sourceSha256: pinnedSha256(model),
 		build: async () => {
 			const weights = await locate();
-			return convertFp16ModelToFp32('bytes' in weights ? weights.bytes : await readFile(weights.path));
+			const widened = convertFp16ModelToFp32('bytes' in weights ? weights.bytes : await readFile(weights.path));
+			return model.output.name ? pruneToOutput(widened, model.output.name) : widened;
 		},
 		open: (weights) => openSession(model.id, weights),
 		release: (session) => session.release(),

@@ -102,3 +102,18 @@ describe('refineForeground', () => {
 		}
 	});
 });
+
+describe('refineForeground in place', () => {
+	it('writes the same colours into the input as it returns in a copy', async () => {
+		const width = 96;
+		const height = 64;
+		const rgb = Buffer.from(Array.from({ length: width * height * 3 }, (_, i) => (i * 7919) % 256));
+		const alpha = Buffer.from(Array.from({ length: width * height }, (_, i) => (i % 7 === 0 ? 0 : i % 5 === 0 ? 255 : (i * 31) % 256)));
+		const copy = await refineForeground(rgb, alpha, width, height);
+		const input = Buffer.from(rgb);
+		const inPlace = await refineForeground(input, alpha, width, height, { inPlace: true });
+		expect(inPlace).toBe(input);
+		expect(inPlace.equals(copy)).toBe(true);
+		expect(copy.equals(rgb)).toBe(false);
+	});
+});

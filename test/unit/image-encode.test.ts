@@ -159,7 +159,8 @@ describe('encodeRgbAndAlpha', () => {
 	// Busy colours under every alpha value, a fifth of them fully transparent: all of toRgba's cases at once.
 	const width = 61;
 	const height = 23;
-	const rgb = Buffer.from(Array.from({ length: width * height * 3 }, (_, i) => (i * 7919) % 256));
+	const busyColours = () => Buffer.from(Array.from({ length: width * height * 3 }, (_, i) => (i * 7919 + 1) % 256));
+	const rgb = busyColours();
 	const alpha = Buffer.from(Array.from({ length: width * height }, (_, i) => (i % 5 === 0 ? 0 : (i * 31) % 256)));
 
 	it.each<TransparentOutputFormat>(['png', 'webp', 'avif', 'gif'])('writes the same %s file as encodeRgba on the interleaved pixels', async (format) => {
@@ -167,6 +168,16 @@ describe('encodeRgbAndAlpha', () => {
 		const interleaved = await encodeRgba(toRgba(rgb, alpha), width, height, format, { quality: 90 });
 		expect(joined.data.equals(interleaved.data)).toBe(true);
 		expect(joined.mimeType).toBe(interleaved.mimeType);
+	});
+
+	it('blacks out fully transparent pixels in the colours it was handed, and no others', async () => {
+		const colours = busyColours();
+		const original = busyColours();
+		await encodeRgbAndAlpha(colours, alpha, width, height, 'png');
+		for (let i = 0; i < alpha.length; i++) {
+			const expected = alpha[i] === 0 ? [0, 0, 0] : [...original.subarray(i * 3, i * 3 + 3)];
+			expect([...colours.subarray(i * 3, i * 3 + 3)]).toEqual(expected);
+		}
 	});
 
 	it('names the plane whose length does not match the size, and refuses JPEG (no alpha)', async () => {

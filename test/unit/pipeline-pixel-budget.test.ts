@@ -66,9 +66,10 @@ describe('operations share one pixel budget (CUTOUT_PIXEL_BUDGET_MP)', () => {
 	});
 });
 
-describe('CUTOUT_LOW_MEMORY', () => {
-	it('turns off ONNX Runtime’s memory arena and pattern only when set to 1', () => {
+describe('ONNX Runtime memory options', () => {
+	it('run without the memory pattern always, and without the arena only when CUTOUT_LOW_MEMORY is 1', () => {
 		expect(sessionOptions({ CUTOUT_LOW_MEMORY: '1' })).toMatchObject({ enableCpuMemArena: false, enableMemPattern: false });
+		expect(sessionOptions({})).toMatchObject({ enableMemPattern: false });
 		expect(sessionOptions({})).not.toHaveProperty('enableCpuMemArena');
 	});
 });
