@@ -133,6 +133,6 @@ export function floatsOf(tensor: OnnxTensor): Float32Array {
 	return new Float32Array(copy.buffer, copy.byteOffset, copy.byteLength / 4);
 }
 
-export function tensorOf(name: string, dataType: number, dims: number[], data: Float32Array | Int32Array | Int8Array | Uint8Array): OnnxTensor {
+export function tensorOf(name: string, dataType: number, dims: number[], data: Float32Array | Int32Array | Int8Array | Uint8Array | BigInt64Array): OnnxTensor {
 	return { name, dataType, dims, raw: Buffer.from(data.buffer, data.byteOffset, data.byteLength) };
 }

@@ -5,7 +5,7 @@ import * as ort from 'onnxruntime-node';
 
 import { writeOptimizedGraph } from '../../lib/inference/sessions';
 import { decodeModel, floatsOf } from '../../lib/models/onnxGraph';
-import { activationQuantization, activationTensors, type CalibrationTable, quantizeModel, rangeProbeModel } from '../../lib/models/quantize';
+import { activationQuantization, activationTensors, type CalibrationTable, quantizeModel, rangeProbeModel, TAIL_SHARES } from '../../lib/models/quantize';
 import { onnxModel } from '../helpers/onnx';
 
 const SIDE = 8;
@@ -77,6 +77,24 @@ describe('static int8 quantisation (QDQ)', () => {
 
 	it('quantises what the Convs and the Add read, through the identity Cast, and leaves the head float', () => {
 		expect(activationTensors(decodeModel(float), 'output')).toEqual(['x', 'input', 'r1', 'r2', 's']);
+	});
+
+	it('measures the upper tail beside the extremes, at the ranks of TAIL_SHARES from the top', async () => {
+		const count = 10_000;
+		const graph = onnxModel({
+			inputs: [{ name: 'values', type: 'float32', dims: [1, 1, 100, 100] }],
+			outputs: [{ name: 'rectified', type: 'float32', dims: [1, 1, 100, 100] }],
+			constants: [],
+			nodes: [{ op: 'Relu', inputs: ['values'], outputs: ['rectified'] }],
+		});
+		const session = await ort.InferenceSession.create(rangeProbeModel(graph, ['values']));
+		// 0 … 9999 in a scrambled order: the k-th largest is 10 000 − k.
+		const values = Float32Array.from({ length: count }, (_, i) => (i * 7919) % count);
+		const results = await session.run({ values: new ort.Tensor('float32', values, [1, 1, 100, 100]) });
+		await session.release();
+		expect(TAIL_SHARES).toEqual([1e-3, 1e-4, 1e-5]);
+		expect(Array.from(results['values:tail'].data as Float32Array)).toEqual([9990, 9999, 9999]);
+		expect([results['values:min'].data[0], results['values:max'].data[0]]).toEqual([0, 9999]);
 	});
 
 	it('widens a range to include zero, so that zero padding and Relu outputs are exact', () => {
