@@ -22,9 +22,11 @@ export type MatteUpsampling = 'linear' | 'guided';
  * 'standard' runs the model once on the image (Lanczos-3 resize into the model's square). 'high' also runs
  * it on the mirror image with a 2.5 % margin of repeated edge pixels on the sides the subject does not
  * touch, and averages the two mattes (lib/pipeline/matteViews.ts; the figures per set are in
- * bench/RESULTS.md).
+ * bench/RESULTS.md). 'speed' is one pass like 'standard', of the model's int8 graph: the caller loads that
+ * model (loadSegmentationModel's precision 'int8').
  */
-export type MatteQuality = 'standard' | 'high';
+export type MatteQuality = 'standard' | 'high' | 'speed';
+export const MATTE_QUALITIES: readonly MatteQuality[] = ['standard', 'high', 'speed'];
 
 export interface SegmentOptions {
 	resolution?: OperatingResolution;
@@ -62,8 +64,8 @@ export async function segmentImage(
 	render: RenderView = renderView,
 ): Promise<SegmentationResult> {
 	const { resolution = 'native', upsampling = 'linear', quality = 'standard' } = options;
-	if (quality !== 'standard' && quality !== 'high') {
-		throw new CutoutError('invalid_option', `Matte quality must be "standard" or "high", got "${String(quality)}"`);
+	if (!MATTE_QUALITIES.includes(quality)) {
+		throw new CutoutError('invalid_option', `Matte quality must be one of ${MATTE_QUALITIES.map((name) => `"${name}"`).join(', ')}, got "${String(quality)}"`);
 	}
 	const size = operatingSize(model, resolution);
 	const started = performance.now();
@@ -93,7 +95,7 @@ export const renderView: RenderView = async (image, model, size, view) => {
 /** The size×size matte for a quality, from the views `runView` returns (the model's, or a cache of them). */
 export async function matteForQuality(quality: MatteQuality, size: number, runView: RunView): Promise<Buffer> {
 	const plain = await runView(PLAIN_VIEW);
-	if (quality === 'standard') return plain;
+	if (quality !== 'high') return plain;
 	const mirrored = await runView({ mirror: true, margins: marginsAwayFromSubject(plain, size), kernel: PLAIN_VIEW.kernel });
 	return averageMattes([plain, mirrored]);
 }
