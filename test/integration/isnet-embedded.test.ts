@@ -1,11 +1,6 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 
 import { findModel } from '../../lib/models/catalog';
-import { decodeModel } from '../../lib/models/onnxGraph';
-import { cacheDir } from '../../lib/models/optimizedGraphCache';
 import { loadSegmentationModel } from '../../lib/models/segmentationModels';
 import { locateWeights } from '../../lib/models/weights';
 import { runSegmentation, toInputTensor } from '../../lib/inference/segment';
@@ -49,33 +44,6 @@ describe('Remove Background on the real embedded ISNet model', () => {
 		// fp16 arithmetic rounds differently from fp32; a few levels at most on soft edges.
 		expect(worst).toBeLessThanOrEqual(8);
 		expect(maskIoU(ours, reference)).toBeGreaterThan(0.995);
-	});
-
-	it('runs Matte Quality "Speed" on an int8 graph built from the calibration table and cached in a folder of its own', async () => {
-		const modelsDir = await mkdtemp(join(tmpdir(), 'cutout-int8-'));
-		try {
-			const scene = makeScene(800, 600);
-			const jpeg = await sceneAsJpeg(scene);
-			const masks = [];
-			for (const matteQuality of ['standard', 'speed'] as const) {
-				const result = await removeBackground(jpeg, localEngine({ segmentationModel: 'isnet-general-fp16', matteQuality, modelsDir }), { limits });
-				masks.push((await rawPixels(result.mask!.data)).data);
-			}
-			const [float, int8] = masks;
-			expect(maskIoU(int8, scene.mask)).toBeGreaterThanOrEqual(0.9);
-			expect(maskIoU(int8, float)).toBeGreaterThan(0.98);
-			expect(int8.equals(float)).toBe(false);
-
-			const dir = cacheDir(modelsDir, 'isnet-general-fp16', 'int8');
-			const manifestName = (await readdir(dir)).find((name) => name.endsWith('.json'))!;
-			const manifest = JSON.parse(await readFile(join(dir, manifestName), 'utf8')) as { file: string; derivation: string };
-			expect(manifest.derivation).toMatch(/^int8-v\d+-[0-9a-f]{16}$/);
-			// ORT fused the QDQ Convs into integer kernels (every Conv but the head's, whose output stays float).
-			const ops = decodeModel(await readFile(join(dir, manifest.file))).nodes.map((node) => node.opType);
-			expect(ops.filter((op) => op === 'QLinearConv').length).toBeGreaterThanOrEqual(110);
-		} finally {
-			await rm(modelsDir, { recursive: true, force: true });
-		}
 	});
 
 	it('shares one session across concurrent first uses', async () => {
