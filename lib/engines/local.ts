@@ -16,7 +16,7 @@ export interface LocalEngineOptions {
 	inpaintModel?: string | InpaintEngine;
 	/** Square size the segmentation model runs at; default its native size. */
 	resolution?: OperatingResolution;
-	/** 'high' also runs the model on the mirror image and averages; default 'standard'. */
+	/** 'high' also runs the model on the mirror image and averages; 'speed' runs its int8 graph; default 'standard'. */
 	matteQuality?: MatteQuality;
 	/** Where models are kept; default CUTOUT_MODELS_DIR or <n8n user folder>/.n8n/cutout-models. */
 	modelsDir?: string;
@@ -34,7 +34,7 @@ export function localEngine(options: LocalEngineOptions = {}): Engine {
 	const choice = typeof options.segmentationModel === 'string' ? { id: options.segmentationModel } : options.segmentationModel;
 	// No cancel signal: sessions and downloads are shared with other items and executions.
 	const segmentationModel = (): Promise<SegmentationModel> =>
-		loadSegmentationModel(choice ?? { id: defaultModel('segmentation').id }, { log, modelsDir });
+		loadSegmentationModel(choice ?? { id: defaultModel('segmentation').id }, { log, modelsDir, precision: quality === 'speed' ? 'int8' : 'float' });
 
 	/** The matte and the foreground: blur-fusion colours when refining, else the input's own (a matte-only job ignores them). */
 	async function segmentLocally(input: Buffer, limits: DecodeLimits, guidedUpsampling: boolean, refine: boolean): Promise<EngineCutout> {

@@ -75,6 +75,11 @@ interface CatalogEntryBase {
 	default?: boolean;
 	/** Run an fp16 export in fp32 (see fp16ToFp32.ts): faster on ONNX Runtime's CPU provider. */
 	widenFp16?: boolean;
+	/**
+	 * Calibration table (a file beside the catalog) from which an int8 graph of this model is built for
+	 * Matte Quality "Speed" (quantize.ts); models without one offer only float.
+	 */
+	int8Calibration?: string;
 	sources: WeightsSource[];
 	licence: string;
 }
@@ -95,7 +100,8 @@ interface CatalogFile {
 }
 
 /** The catalog sits in models/ beside lib/ in the source tree and beside dist/lib after the build copies it. */
-const CATALOG_PATH = resolve(__dirname, '..', '..', 'models', 'catalog.json');
+export const CATALOG_DIR = resolve(__dirname, '..', '..', 'models');
+const CATALOG_PATH = resolve(CATALOG_DIR, 'catalog.json');
 
 let cached: CatalogModel[] | undefined;
 
@@ -138,6 +144,7 @@ function validateEntry(entry: CatalogModel): void {
 	if (!entry.id || !/^[a-z0-9-]+$/.test(entry.id)) throw new Error(`Invalid id in ${where}`);
 	if (entry.task !== 'segmentation' && entry.task !== 'inpainting') throw new Error(`Invalid task in ${where}`);
 	if (!Array.isArray(entry.sources) || entry.sources.length === 0) throw new Error(`No sources in ${where}`);
+	if (entry.int8Calibration !== undefined && !/^[a-z0-9.-]+\.json$/.test(entry.int8Calibration)) throw new Error(`Invalid int8Calibration in ${where}`);
 	if (entry.task === 'segmentation') validateSegmentationContract(entry, where);
 	else validateInpaintingContract((entry as unknown as InpaintingCatalogModel).inpainting, where);
 }

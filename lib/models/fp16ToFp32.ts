@@ -15,7 +15,7 @@ const WIRE_FIXED32 = 5;
 const FLOAT = 1;
 const FLOAT16 = 10;
 
-interface Field {
+export interface Field {
 	number: number;
 	wire: number;
 	/** Varint value for wire type 0; payload bytes otherwise. */

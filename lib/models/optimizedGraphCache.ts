@@ -39,6 +39,12 @@ export interface GraphSource<Session> {
 	modelId: string;
 	/** SHA-256 of the pinned source the graph is built from. */
 	sourceSha256: string;
+	/**
+	 * A graph derived from the source (an int8 rewrite, say): `name` gives it a folder of its own, so that it
+	 * and the plain graph never evict each other; `key` is what the derivation depends on (its version, the
+	 * hash of its inputs), so a change to either rebuilds it.
+	 */
+	derived?: { name: string; key: string };
 	/** Produces the graph to optimise (the widened model), called only when the cache cannot be used. */
 	build: () => Promise<Uint8Array>;
 	/** Opens a session on a graph; `release` undoes it when the file it read fails its check. */
@@ -55,6 +61,8 @@ interface CacheKey {
 	optimizationLevel: string;
 	/** layoutFingerprint() of the CPU the graph was rewritten for. */
 	layout: string;
+	/** Only in derived graphs' keys, so that plain graphs cached before it existed still match. */
+	derivation?: string;
 }
 
 interface Manifest extends CacheKey {
@@ -72,8 +80,8 @@ export interface OptimizedSession<Session> {
 	rejected?: string;
 }
 
-export function cacheDir(modelsDir: string, modelId: string): string {
-	return join(modelsDir, modelId, 'optimized');
+export function cacheDir(modelsDir: string, modelId: string, derivedName?: string): string {
+	return join(modelsDir, modelId, derivedName ? `optimized-${derivedName}` : 'optimized');
 }
 
 export async function openOptimizedGraph<Session>(modelsDir: string, source: GraphSource<Session>): Promise<OptimizedSession<Session>> {
@@ -85,8 +93,9 @@ export async function openOptimizedGraph<Session>(modelsDir: string, source: Gra
 		rewriteVersion: GRAPH_REWRITE_VERSION,
 		optimizationLevel: OPTIMIZATION_LEVEL,
 		layout: await layoutFingerprint(),
+		...(source.derived ? { derivation: source.derived.key } : {}),
 	};
-	const dir = cacheDir(modelsDir, source.modelId);
+	const dir = cacheDir(modelsDir, source.modelId, source.derived?.name);
 	const keyName = createHash('sha256').update(JSON.stringify(key)).digest('hex').slice(0, 16);
 	const manifestPath = join(dir, `${keyName}.json`);
 

@@ -22,9 +22,11 @@ export type MatteUpsampling = 'linear' | 'guided';
  * 'standard' runs the model once on the image (Lanczos-3 resize into the model's square). 'high' also runs
  * it on the mirror image reflected into margins (10 % where the subject touches the border, 2.5 % elsewhere)
  * and joins the two mattes by a power mean (lib/segmentation/matteViews.ts; the figures per set are in
- * bench/RESULTS.md).
+ * bench/RESULTS.md). 'speed' is one pass like 'standard', of the model's int8 graph: the caller loads that
+ * model (loadSegmentationModel's precision 'int8').
  */
-export type MatteQuality = 'standard' | 'high';
+export type MatteQuality = 'standard' | 'high' | 'speed';
+export const MATTE_QUALITIES: readonly MatteQuality[] = ['standard', 'high', 'speed'];
 
 export interface SegmentOptions {
 	resolution?: OperatingResolution;
@@ -62,8 +64,8 @@ export async function segmentImage(
 	render: RenderView = renderView,
 ): Promise<SegmentationResult> {
 	const { resolution = 'native', upsampling = 'linear', quality = 'standard' } = options;
-	if (quality !== 'standard' && quality !== 'high') {
-		throw new CutoutError('invalid_option', `Matte quality must be "standard" or "high", got "${String(quality)}"`);
+	if (!MATTE_QUALITIES.includes(quality)) {
+		throw new CutoutError('invalid_option', `Matte quality must be one of ${MATTE_QUALITIES.map((name) => `"${name}"`).join(', ')}, got "${String(quality)}"`);
 	}
 	const size = operatingSize(model, resolution);
 	const started = performance.now();
@@ -93,6 +95,6 @@ export const renderView: RenderView = async (image, model, size, view) => {
 /** The size×size matte for a quality, from the views `runView` returns (the model's, or a cache of them). */
 export async function matteForQuality(quality: MatteQuality, size: number, runView: RunView): Promise<Buffer> {
 	const plain = await runView(PLAIN_VIEW);
-	if (quality === 'standard') return plain;
+	if (quality !== 'high') return plain;
 	return joinMattes(plain, await runView(mirrorViewFor(plain, size)));
 }

@@ -70,6 +70,7 @@ window.CutoutEditor =
 			var qualities = [
 				['standard', 'Standard'],
 				['high', 'High (two passes, about twice the time)'],
+				['speed', 'Speed (int8, ISNet General only)'],
 			];
 			return [
 				row('engine', 'fa-microchip', 'Engine', select('engine', engines)),

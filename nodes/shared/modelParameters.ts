@@ -107,6 +107,12 @@ export const segmentationModelProperties: INodeProperties[] = [
 				description:
 					'Runs the model twice, on the image and on its mirror image extended by reflection (more where the subject is cut by the frame), and joins the two: fewer missed or faded parts, about twice the inference time',
 			},
+			{
+				name: 'Speed (Int8)',
+				value: 'speed',
+				description:
+					'ISNet General only: one pass of an 8-bit integer version of the model, built and cached in the models folder on first use; faster, with slightly different edges',
+			},
 		],
 		default: 'standard',
 	},

@@ -133,6 +133,12 @@ describe('Matte Quality', () => {
 	it('refuses an unknown quality, naming it', async () => {
 		const error = await segmentImage(image, model, { quality: 'ultra' as MatteQuality }).catch((e: unknown) => e);
 		expect(isCutoutError(error) && error.code).toBe('invalid_option');
-		expect((error as Error).message).toBe('Matte quality must be "standard" or "high", got "ultra"');
+		expect((error as Error).message).toBe('Matte quality must be one of "standard", "high", "speed", got "ultra"');
+	});
+
+	it('refuses "speed" for a model without an int8 calibration, naming the model', async () => {
+		const error = await loadSegmentationModel({ id: 'u2netp' }, { precision: 'int8' }).catch((e: unknown) => e);
+		expect(isCutoutError(error) && error.code).toBe('invalid_option');
+		expect((error as Error).message).toBe('Matte quality "Speed" runs an int8 graph calibrated for its model, and model "u2netp" has none');
 	});
 });

