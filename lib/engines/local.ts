@@ -16,7 +16,7 @@ export interface LocalEngineOptions {
 	inpaintModel?: string | InpaintEngine;
 	/** Square size the segmentation model runs at; default its native size. */
 	resolution?: OperatingResolution;
-	/** 'high' also runs the model on the mirror image and averages; 'speed' runs its int8 graph; default 'standard'. */
+	/** 'high' also runs the model on the reflected mirror image and joins the two mattes; 'speed' runs its int8 graph; default 'standard'. */
 	matteQuality?: MatteQuality;
 	/** Where models are kept; default CUTOUT_MODELS_DIR or <n8n user folder>/.n8n/cutout-models. */
 	modelsDir?: string;
