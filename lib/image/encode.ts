@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 
 import { CutoutError } from '../errors';
-import type { PngStripOptions } from './pngStrips';
+import { type PngPixels, PngStripEncoder, type PngStripOptions } from './pngStrips';
 
 export type CutoutOutputFormat = 'png' | 'webp' | 'avif' | 'gif' | 'jpeg';
 export type TransparentOutputFormat = Exclude<CutoutOutputFormat, 'jpeg'>;
@@ -51,16 +51,15 @@ const FILE_TYPES: Readonly<Record<CutoutOutputFormat, Omit<EncodedImage, 'data'>
 };
 
 /**
- * Measured on 12 MP photographic RGBA cutouts (zlib-ng, 2 cores): adaptive row filtering makes the file
- * 35–56% smaller than sharp's unfiltered default for +0.4–0.55 s, worth it for what n8n stores and sends
- * on, so it is the default. Level 4 is within 0.1–4% of level 6's size in 6–23% less time. On 17 photos
- * (bench/png-effort.ts), 'fast' (no filters) gives files 1.44× as large in 0.34–0.43× the time; 'small'
- * (level 9) files 4% smaller in 3.5–5× the time.
+ * PNG files are written by lib/image/pngStrips.ts (Sub/Up row filters, zlib on the thread pool in strips).
+ * Row filters make photographic cutouts 30–40 % smaller than unfiltered rows, worth it for what n8n stores
+ * and sends on, so 'balanced' filters at zlib level 4; 'fast' skips the filters at level 2, 'small' goes to
+ * level 9. Sizes and times per effort: the README's performance section (bench/png-effort.ts).
  */
-const PNG_EFFORTS: Readonly<Record<PngEffort, sharp.PngOptions>> = {
-	fast: { compressionLevel: 2, adaptiveFiltering: false },
-	balanced: { compressionLevel: 4, adaptiveFiltering: true },
-	small: { compressionLevel: 9, adaptiveFiltering: true },
+const PNG_EFFORTS: Readonly<Record<PngEffort, PngStripOptions>> = {
+	fast: { level: 2, filters: false },
+	balanced: { level: 4, filters: true },
+	small: { level: 9, filters: true },
 };
 /** sharp's default effort 4 takes ~11 s on 12 MP RGBA; 3 takes ~2.5 s for a file ~9% larger. */
 const AVIF_EFFORT = 3;
@@ -107,6 +106,7 @@ export async function encodeRgbAndAlpha(
 	for (let i = 0, p = 0; i < alpha.length; i++, p += 3) {
 		if (alpha[i] === 0) rgb[p] = rgb[p + 1] = rgb[p + 2] = 0;
 	}
+	if (format === 'png') return encodePng({ rgb, alpha }, 'rgba', width, height, options.pngEffort);
 	const image = sharp(rgb, { raw: { width, height, channels: 3 } }).joinChannel(alpha, { raw: { width, height, channels: 1 } });
 	return encode(image, width, height, format, options);
 }
@@ -120,6 +120,7 @@ export async function encodeRgb(
 ): Promise<EncodedImage> {
 	assertRaw(rgb, width, height, 3, 'RGB');
 	assertOneOf(format, CUTOUT_OUTPUT_FORMATS, 'output format');
+	if (format === 'png') return encodePng({ rgb }, 'rgb', width, height, options.pngEffort);
 	return encode(sharp(rgb, { raw: { width, height, channels: 3 } }), width, height, format, options);
 }
 
@@ -137,14 +138,12 @@ export async function encodeMask(
 	assertRaw(gray, width, height, 1, 'greyscale');
 	assertOneOf(format, MASK_OUTPUT_FORMATS, 'mask format');
 	const raw = { width, height, channels: 1 } as const;
-	const png = pngOptions(options.pngEffort);
 	switch (format) {
 		case 'png':
-			// Without 'b-w' sharp writes a one-channel raw input as RGB.
-			return finish(sharp(gray, { raw }).toColourspace('b-w').png(png), 'png');
+			return encodePng({ grey: gray }, 'grey', width, height, options.pngEffort);
 		case 'png16':
 			// 'grey16' alone keeps the 8-bit values (255 → 255 of 65535), so widen them first: 255 → 65535.
-			return finish(sharp(widenTo16Bit(gray), { raw }).toColourspace('grey16').png(png), 'png');
+			return finish(sharp(widenTo16Bit(gray), { raw }).toColourspace('grey16').png(sharpPngOptions(options.pngEffort)), 'png');
 		case 'webp':
 			assertWebpSize(width, height);
 			return finish(sharp(gray, { raw }).toColourspace('b-w').webp({ lossless: true }), 'webp');
@@ -203,7 +202,7 @@ async function encode(
 	const quality = assertQuality(options.quality);
 	switch (format) {
 		case 'png':
-			return finish(image.png(pngOptions(options.pngEffort)), format);
+			return finish(image.png(sharpPngOptions(options.pngEffort)), format);
 		case 'webp':
 			assertWebpSize(width, height);
 			return finish(image.webp({ quality }), format);
@@ -216,15 +215,21 @@ async function encode(
 	}
 }
 
-/** The same effort for lib/image/pngStrips.ts: its zlib level and whether rows are filtered. */
+/** The zlib level and row filtering of a PNG effort (lib/image/pngStrips.ts). */
 export function pngStripOptions(effort: PngEffort = 'balanced'): PngStripOptions {
-	const { compressionLevel = 6, adaptiveFiltering = false } = pngOptions(effort);
-	return { level: compressionLevel, filters: adaptiveFiltering };
-}
-
-function pngOptions(effort: PngEffort = 'balanced'): sharp.PngOptions {
 	assertOneOf(effort, Object.keys(PNG_EFFORTS) as PngEffort[], 'PNG effort');
 	return PNG_EFFORTS[effort];
+}
+
+/** The same effort for a PNG that sharp writes (16-bit masks, interleaved RGBA). */
+function sharpPngOptions(effort?: PngEffort): sharp.PngOptions {
+	const { level, filters } = pngStripOptions(effort);
+	return { compressionLevel: level, adaptiveFiltering: filters };
+}
+
+async function encodePng(pixels: PngPixels, layout: 'rgb' | 'rgba' | 'grey', width: number, height: number, effort?: PngEffort): Promise<EncodedImage> {
+	const encoder = new PngStripEncoder(width, height, pngStripOptions(effort), layout);
+	return { data: await encoder.finish(pixels), ...FILE_TYPES.png };
 }
 
 async function finish(image: sharp.Sharp, format: CutoutOutputFormat): Promise<EncodedImage> {

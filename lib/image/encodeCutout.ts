@@ -45,7 +45,7 @@ export async function encodeCutout(
 
 	const format = options.format ?? 'png';
 	const flatten = options.background !== undefined || format === 'jpeg';
-	// The two encodes run in libvips' thread pool side by side.
+	// Both encodes compress on the thread pool side by side (PNG filters their rows first, on this thread).
 	const encoding = { quality: options.quality, pngEffort: options.pngEffort };
 	const [image, mask] = await Promise.all([
 		flatten

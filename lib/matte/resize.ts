@@ -28,43 +28,54 @@ export async function resizePlane(
 }
 
 /**
- * Brings the model's matte to the image's size. Where the image is smaller than the model's square in a
- * direction, the matte is sampled bilinearly without a prefilter, as the imgly pipeline does: averaging it
- * over the shrink footprint (sharp's kernels prefilter when they shrink) dims thin parts of the subject, a
- * branch or a distant car a few pixels wide, below one half. Enlarging is sharp's bilinear either way.
+ * Brings the model's matte to the image's size by centre-aligned bilinear sampling, as the imgly pipeline
+ * does, whether it shrinks or enlarges. Shrinking without a prefilter keeps thin parts of the subject, a
+ * branch or a distant car a few pixels wide, at one half or above (averaging over the shrink footprint, as
+ * sharp's kernels do, dims them below it). Enlarging in two passes over rows of floats takes a third of
+ * sharp's time at 12 MP (47 vs 125 ms), where sharp's 'linear' also spreads edges over more pixels.
  */
 export async function matteToImageSize(
 	matte: Buffer,
 	from: { width: number; height: number },
 	to: { width: number; height: number },
 ): Promise<Buffer> {
-	if (to.width >= from.width && to.height >= from.height) return resizePlane(matte, from, to, 'linear');
 	if (matte.length !== from.width * from.height) throw new Error(`Plane has ${matte.length} bytes, expected ${from.width}×${from.height}`);
 	const out = Buffer.allocUnsafe(to.width * to.height);
-	const xs = samplePositions(from.width, to.width);
-	const ys = samplePositions(from.height, to.height);
+	const columns = samplePositions(from.width, to.width);
+	const rows = samplePositions(from.height, to.height);
+	// One source-width row, interpolated between two source rows; its last sample repeated so x + 1 is in range.
+	const row = new Float64Array(from.width + 1);
 	for (let y = 0; y < to.height; y++) {
-		const { low: y0, high: y1, weight: wy } = ys[y];
-		const row0 = y0 * from.width;
-		const row1 = y1 * from.width;
+		const above = rows.low[y] * from.width;
+		const below = rows.high[y] * from.width;
+		const wy = rows.weight[y];
+		for (let x = 0; x < from.width; x++) row[x] = matte[above + x] + (matte[below + x] - matte[above + x]) * wy;
+		row[from.width] = row[from.width - 1];
+		const start = y * to.width;
 		for (let x = 0; x < to.width; x++) {
-			const { low: x0, high: x1, weight: wx } = xs[x];
-			const top = matte[row0 + x0] + (matte[row0 + x1] - matte[row0 + x0]) * wx;
-			const bottom = matte[row1 + x0] + (matte[row1 + x1] - matte[row1 + x0]) * wx;
-			out[y * to.width + x] = Math.round(top + (bottom - top) * wy);
+			const left = columns.low[x];
+			out[start + x] = Math.round(row[left] + (row[left + 1] - row[left]) * columns.weight[x]);
 		}
 	}
 	return out;
 }
 
-/** Centre-aligned source positions of `to` samples over `from` pixels: the two neighbours and the weight of the second. */
-function samplePositions(from: number, to: number): { low: number; high: number; weight: number }[] {
+/**
+ * Centre-aligned source positions of `to` samples over `from` pixels: the lower neighbour, the upper one
+ * (clamped) and the weight of the upper.
+ */
+function samplePositions(from: number, to: number): { low: Int32Array; high: Int32Array; weight: Float64Array } {
 	const scale = from / to;
-	return Array.from({ length: to }, (_, i) => {
+	const low = new Int32Array(to);
+	const high = new Int32Array(to);
+	const weight = new Float64Array(to);
+	for (let i = 0; i < to; i++) {
 		const at = Math.min(from - 1, Math.max(0, (i + 0.5) * scale - 0.5));
-		const low = Math.floor(at);
-		return { low, high: Math.min(from - 1, low + 1), weight: at - low };
-	});
+		low[i] = Math.floor(at);
+		high[i] = Math.min(from - 1, low[i] + 1);
+		weight[i] = at - low[i];
+	}
+	return { low, high, weight };
 }
 
 /** Resizes an interleaved RGB image; used to run work at a capped resolution. */

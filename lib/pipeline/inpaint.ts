@@ -76,7 +76,7 @@ async function inpaintWithin(input: Buffer, engine: Engine, options: InpaintOpti
 	const png = format === 'png' ? (early?.png ?? new PngStripEncoder(width, height, pngStripOptions(options.pngEffort))) : null;
 	const [image, mask] = await Promise.all([
 		png
-			? png.finish(filled.rgb).then((data): EncodedImage => ({ data, mimeType: 'image/png', fileExtension: 'png' }))
+			? png.finish({ rgb: filled.rgb }).then((data): EncodedImage => ({ data, mimeType: 'image/png', fileExtension: 'png' }))
 			: encodeRgb(filled.rgb, width, height, format, { quality: options.quality }),
 		early?.mask ?? encodeMask(holes, width, height, 'png', { pngEffort: options.pngEffort }),
 	]);
@@ -120,8 +120,8 @@ function startEncoding(region: { rgb: Buffer; holes: Buffer; width: number; heig
 	// Rows above the region, and below it from the second row on (the first one's filter reads the last
 	// filled row), are final now.
 	if (first < holes.length) {
-		png.add(rgb, 0, Math.floor(first / width));
-		png.add(rgb, Math.floor(last / width) + 2, height);
+		png.add({ rgb }, 0, Math.floor(first / width));
+		png.add({ rgb }, Math.floor(last / width) + 2, height);
 	}
 	return { mask, png };
 }

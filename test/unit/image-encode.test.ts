@@ -126,9 +126,15 @@ describe('encodeRgba', () => {
 				photoLike.set([x + grain, y + grain, (x + y) / 2 + grain, 255 - (x % 64)], (y * width + x) * 4);
 			}
 		}
+		const colours = Buffer.alloc(width * height * 3);
+		const matte = Buffer.alloc(width * height);
+		for (let i = 0; i < matte.length; i++) {
+			colours.set(photoLike.subarray(i * 4, i * 4 + 3), i * 3);
+			matte[i] = photoLike[i * 4 + 3];
+		}
 		const sizes: Record<string, number> = {};
 		for (const pngEffort of ['fast', 'balanced', 'small'] as const) {
-			const encoded = await encodeRgba(photoLike, width, height, 'png', { pngEffort });
+			const encoded = await encodeRgbAndAlpha(Buffer.from(colours), matte, width, height, 'png', { pngEffort });
 			expect((await sharp(encoded.data).raw().toBuffer()).equals(photoLike)).toBe(true);
 			sizes[pngEffort] = encoded.data.length;
 		}
@@ -163,11 +169,20 @@ describe('encodeRgbAndAlpha', () => {
 	const rgb = busyColours();
 	const alpha = Buffer.from(Array.from({ length: width * height }, (_, i) => (i % 5 === 0 ? 0 : (i * 31) % 256)));
 
-	it.each<TransparentOutputFormat>(['png', 'webp', 'avif', 'gif'])('writes the same %s file as encodeRgba on the interleaved pixels', async (format) => {
-		const joined = await encodeRgbAndAlpha(rgb, alpha, width, height, format, { quality: 90 });
+	it.each<TransparentOutputFormat>(['webp', 'avif', 'gif'])('writes the same %s file as encodeRgba on the interleaved pixels', async (format) => {
+		const joined = await encodeRgbAndAlpha(Buffer.from(rgb), alpha, width, height, format, { quality: 90 });
 		const interleaved = await encodeRgba(toRgba(rgb, alpha), width, height, format, { quality: 90 });
 		expect(joined.data.equals(interleaved.data)).toBe(true);
 		expect(joined.mimeType).toBe(interleaved.mimeType);
+	});
+
+	it('writes a PNG (its own encoder) that decodes to the same pixels as encodeRgba on the interleaved pixels', async () => {
+		const joined = await encodeRgbAndAlpha(Buffer.from(rgb), alpha, width, height, 'png');
+		const interleaved = await encodeRgba(toRgba(rgb, alpha), width, height, 'png');
+		const [a, b] = await Promise.all([joined, interleaved].map((image) => sharp(image.data).raw().toBuffer({ resolveWithObject: true })));
+		expect(a.info).toMatchObject({ width, height, channels: 4 });
+		expect(a.data.equals(b.data)).toBe(true);
+		expect(joined.mimeType).toBe('image/png');
 	});
 
 	it('blacks out fully transparent pixels in the colours it was handed, and no others', async () => {

@@ -47,10 +47,9 @@ describe('matteToImageSize', () => {
 		expect([...halved]).toEqual([0, 255]);
 	});
 
-	it('enlarges with sharp, as resizePlane does', async () => {
-		const plane = Buffer.from([0, 255, 255, 0]);
-		const to = { width: 64, height: 48 };
-		expect(await matteToImageSize(plane, { width: 2, height: 2 }, to)).toEqual(await resizePlane(plane, { width: 2, height: 2 }, to));
+	it('enlarges the same way, the border samples clamped', async () => {
+		const ramp = await matteToImageSize(Buffer.from([0, 255, 0, 255]), { width: 2, height: 2 }, { width: 4, height: 3 });
+		expect([...ramp]).toEqual([0, 64, 191, 255, 0, 64, 191, 255, 0, 64, 191, 255]);
 	});
 });
 

@@ -41,12 +41,30 @@ describe('PNG strip encoder', () => {
 		['filtered, every row its own strip', { level: 9, filters: true }, Array.from({ length: height }, (_, y) => [y, y + 1])],
 	])('writes a PNG that decodes to the pixels: %s', async (_, options, early) => {
 		const encoder = new PngStripEncoder(width, height, options);
-		for (const [y0, y1] of early) encoder.add(rgb, y0, y1);
-		const png = await encoder.finish(rgb);
+		for (const [y0, y1] of early) encoder.add({ rgb }, y0, y1);
+		const png = await encoder.finish({ rgb });
 		const decoded = await sharp(png).raw().toBuffer({ resolveWithObject: true });
 		expect(decoded.info).toMatchObject({ width, height, channels: 3 });
 		expect(decoded.data.equals(rgb)).toBe(true);
 		expect(inflateIdat(png)).toHaveLength(height * (width * 3 + 1));
+	});
+
+	it.each([
+		['RGBA from colours and a separate alpha plane', 'rgba' as const],
+		['greyscale', 'grey' as const],
+	])('writes %s that decodes to the pixels, transparent runs and odd widths included', async (_, layout) => {
+		const alpha = Buffer.from(Array.from({ length: width * height }, (__, i) => (i % width < 30 ? 0 : (i * 37) % 256)));
+		const colours = Buffer.from(rgb);
+		for (let i = 0; i < alpha.length; i++) if (alpha[i] === 0) colours.fill(0, i * 3, i * 3 + 3);
+		const pixels = layout === 'rgba' ? { rgb: colours, alpha } : { grey: alpha };
+		const encoder = new PngStripEncoder(width, height, { level: 4, filters: true }, layout);
+		encoder.add(pixels, 20, 45);
+		const png = await encoder.finish(pixels);
+		const decoded = await sharp(png).toColourspace(layout === 'grey' ? 'b-w' : 'srgb').raw().toBuffer({ resolveWithObject: true });
+		expect(decoded.info.channels).toBe(layout === 'grey' ? 1 : 4);
+		const expected = layout === 'grey' ? alpha : Buffer.from(Array.from(alpha, (a, i) => [colours[i * 3], colours[i * 3 + 1], colours[i * 3 + 2], a]).flat());
+		expect(decoded.data.equals(expected)).toBe(true);
+		expect(() => encoder.add({ rgb: colours }, 0, 1)).toThrow('do not make a 97×61 image');
 	});
 
 	it('starts on rows that are final while the rows above them still change, and refuses a row added twice', async () => {
@@ -54,19 +72,19 @@ describe('PNG strip encoder', () => {
 		// Rows 0–28 are not final yet (as a hole's rows during the fill); rows 29 on are, 29 as context only.
 		const unfinished = Buffer.from(rgb);
 		unfinished.fill(7, 0, 29 * width * 3);
-		encoder.add(unfinished, 30, height);
-		const decoded = await sharp(await encoder.finish(rgb)).raw().toBuffer();
+		encoder.add({ rgb: unfinished }, 30, height);
+		const decoded = await sharp(await encoder.finish({ rgb })).raw().toBuffer();
 		expect(decoded.equals(rgb)).toBe(true);
 		const twice = new PngStripEncoder(width, height, { level: 4, filters: true });
-		twice.add(rgb, 0, 10);
-		expect(() => twice.add(rgb, 5, 12)).toThrow('row 5 was already added');
+		twice.add({ rgb }, 0, 10);
+		expect(() => twice.add({ rgb }, 5, 12)).toThrow('row 5 was already added');
 	});
 
 	it('filters rows: the filtered file is smaller than the unfiltered one on smooth content', async () => {
 		const smooth = Buffer.alloc(width * height * 3);
 		for (let i = 0; i < smooth.length; i++) smooth[i] = (Math.floor(i / 3) % width) * 2 + Math.floor(i / (width * 3));
-		const filtered = await new PngStripEncoder(width, height, { level: 4, filters: true }).finish(smooth);
-		const plain = await new PngStripEncoder(width, height, { level: 4, filters: false }).finish(smooth);
+		const filtered = await new PngStripEncoder(width, height, { level: 4, filters: true }).finish({ rgb: smooth });
+		const plain = await new PngStripEncoder(width, height, { level: 4, filters: false }).finish({ rgb: smooth });
 		expect(filtered.length).toBeLessThan(plain.length * 0.8);
 	});
 });
