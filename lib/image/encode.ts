@@ -86,11 +86,12 @@ export async function encodeRgba(
 }
 
 /**
- * Encodes colours and a separate matte as RGBA without interleaving them here: libvips joins them strip by
- * strip while it encodes, where an interleaved copy would take 4 bytes a pixel (96 MB at 24 MP). Fully
- * transparent pixels get black, as toRgba (lib/matte/composite.ts) gives them, so the file is the same; they
- * are blacked out in `rgb` itself, which the caller hands over (a mask to do it in libvips would take another
- * byte a pixel). JPEG has no alpha: flatten with encodeRgb instead.
+ * Encodes colours and a separate matte as RGBA without interleaving them here: the PNG encoder and libvips
+ * join them strip by strip while they encode, where an interleaved copy would take 4 bytes a pixel (96 MB at
+ * 24 MP). Fully transparent pixels get black, as toRgba (lib/matte/composite.ts) gives them, so the file is
+ * the same: the PNG encoder writes them so; for the other formats they are blacked out in `rgb` itself,
+ * which the caller hands over (a mask to do it in libvips would take another byte a pixel). JPEG has no
+ * alpha: flatten with encodeRgb instead.
  */
 export async function encodeRgbAndAlpha(
 	rgb: Buffer,
@@ -103,10 +104,10 @@ export async function encodeRgbAndAlpha(
 	assertRaw(rgb, width, height, 3, 'RGB');
 	assertRaw(alpha, width, height, 1, 'alpha');
 	assertOneOf(format, TRANSPARENT_OUTPUT_FORMATS, 'transparent output format');
+	if (format === 'png') return encodePng({ rgb, alpha }, 'rgba', width, height, options.pngEffort);
 	for (let i = 0, p = 0; i < alpha.length; i++, p += 3) {
 		if (alpha[i] === 0) rgb[p] = rgb[p + 1] = rgb[p + 2] = 0;
 	}
-	if (format === 'png') return encodePng({ rgb, alpha }, 'rgba', width, height, options.pngEffort);
 	const image = sharp(rgb, { raw: { width, height, channels: 3 } }).joinChannel(alpha, { raw: { width, height, channels: 1 } });
 	return encode(image, width, height, format, options);
 }

@@ -48,6 +48,8 @@ export class RowFilter {
 	private above: Uint32Array;
 	private readonly sub: Uint32Array;
 	private readonly up: Uint32Array;
+	/** Each row buffer's bytes, made once: a view per row would be garbage on every row. */
+	private readonly bytes = new Map<Uint32Array, Uint8Array>();
 
 	constructor(
 		width: number,
@@ -61,11 +63,17 @@ export class RowFilter {
 		this.above = new Uint32Array(this.words);
 		this.sub = new Uint32Array(this.words);
 		this.up = new Uint32Array(this.words);
+		for (const words of [this.current, this.above, this.sub, this.up]) this.bytes.set(words, new Uint8Array(words.buffer, 0, this.stride));
 	}
 
-	/** Rows [y0, y1) as scanlines (filter byte + filtered row each); row y0 − 1 is read as the Up filter's context. */
-	rows(y0: number, y1: number): Buffer {
-		const out = Buffer.allocUnsafe((y1 - y0) * (this.stride + 1));
+	/**
+	 * Rows [y0, y1) as scanlines (filter byte + filtered row each), written to the start of `into`; row y0 − 1
+	 * is read as the Up filter's context.
+	 */
+	rows(y0: number, y1: number, into: Buffer): Buffer {
+		const length = (y1 - y0) * (this.stride + 1);
+		if (into.length < length) throw new Error(`RowFilter: ${into.length} bytes cannot hold ${y1 - y0} scanlines of ${this.stride + 1}`);
+		const out = into.subarray(0, length);
 		this.above.fill(0);
 		if (y0 > 0 && this.filters) this.readRow(y0 - 1, this.above);
 		for (let y = y0; y < y1; y++) {
@@ -74,8 +82,10 @@ export class RowFilter {
 			const type = this.filters ? this.filterRow() : FILTER_NONE;
 			out[at] = type;
 			const chosen = type === FILTER_SUB ? this.sub : type === FILTER_UP ? this.up : this.current;
-			out.set(new Uint8Array(chosen.buffer, 0, this.stride), at + 1);
-			[this.above, this.current] = [this.current, this.above];
+			out.set(this.bytes.get(chosen)!, at + 1);
+			const previous = this.above;
+			this.above = this.current;
+			this.current = previous;
 		}
 		return out;
 	}

@@ -18,7 +18,10 @@ export interface PngStripOptions {
 	filters: boolean;
 }
 
-/** Where rows come from: RGB, RGB with a separate alpha plane (written as RGBA), or greyscale. */
+/**
+ * Where rows come from: RGB, RGB with a separate alpha plane (written as RGBA, fully transparent pixels as
+ * black, 0 0 0 0, whatever their colour: they compress to nothing), or greyscale.
+ */
 export type PngPixels = { rgb: Uint8Array; alpha?: Uint8Array } | { grey: Uint8Array };
 
 /** A strip's scanlines deflated: the zlib header, the deflate data up to a sync flush, and their Adler-32. */
@@ -32,6 +35,7 @@ interface DeflatedStrip {
 interface Strip {
 	y0: number;
 	done: Promise<DeflatedStrip>;
+	settled: boolean;
 }
 
 const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -40,8 +44,12 @@ const FINAL_EMPTY_BLOCK = Buffer.from([0x03, 0x00]);
 const ADLER_BASE = 65521;
 /** The empty stored block a sync flush ends on. */
 const SYNC_FLUSH_MARKER = 0x0000ffff;
-/** Rows a strip has at most: a fraction of the image, so that strips compress on several threads at once. */
+/** Rows a strip has at most: a fraction of the image, so that strips compress on several threads at once, */
 const STRIPS = 8;
+/** and no more than this many bytes of scanlines, which are all a strip keeps in memory while it compresses. */
+const STRIP_BYTES = 4 << 20;
+/** Strips compressing at once while finish() filters: enough to keep both cores of a small machine busy. */
+const MAX_PENDING = 3;
 /** PNG colour types (PNG specification, 11.2.2). */
 const COLOR_TYPES: Readonly<Record<PngChannels, number>> = { 1: 0, 3: 2, 4: 6 };
 
@@ -50,6 +58,13 @@ export class PngStripEncoder {
 	/** 1 where a row has been handed to a strip. */
 	private readonly taken: Uint8Array;
 	private readonly channels: PngChannels;
+	/** Rows a strip has at most. */
+	private readonly stripRows: number;
+	/**
+	 * Buffers of strips that are done compressing, filled again by the next: freed strips would stay in
+	 * memory until the garbage collector runs, 4 bytes a pixel at the end of a 24 MP RGBA encode.
+	 */
+	private readonly spare: Buffer[] = [];
 
 	constructor(
 		private readonly width: number,
@@ -59,6 +74,7 @@ export class PngStripEncoder {
 	) {
 		this.taken = new Uint8Array(height);
 		this.channels = layout === 'grey' ? 1 : layout === 'rgb' ? 3 : 4;
+		this.stripRows = Math.max(1, Math.min(Math.ceil(height / STRIPS), Math.floor(STRIP_BYTES / (width * this.channels + 1))));
 	}
 
 	/**
@@ -66,26 +82,24 @@ export class PngStripEncoder {
 	 * are filtered now and compressed in the background. The rows must not change while that runs.
 	 */
 	add(pixels: PngPixels, y0: number, y1: number): void {
-		const filter = new RowFilter(this.width, this.channels, this.options.filters, this.rowReader(pixels));
-		if (y0 < 0 || y1 > this.height || y0 >= y1) return;
-		for (let y = y0; y < y1; y++) {
-			if (this.taken[y]) throw new Error(`PngStripEncoder: row ${y} was already added`);
-			this.taken[y] = 1;
-		}
-		const pieces = Math.ceil((y1 - y0) / Math.ceil(this.height / STRIPS));
-		for (let k = 0; k < pieces; k++) {
-			const from = y0 + Math.round(((y1 - y0) * k) / pieces);
-			const to = y0 + Math.round(((y1 - y0) * (k + 1)) / pieces);
-			const done = deflateStrip(filter.rows(from, to), this.options.level);
-			// Awaited in finish(); until then a failure must not count as unhandled.
-			done.catch(() => undefined);
-			this.strips.push({ y0: from, done });
-		}
+		const filter = this.filterFor(pixels);
+		for (const [from, to] of this.take(y0, y1)) this.start(filter, from, to);
 	}
 
-	/** Adds every row not added yet (from the final `pixels`) and returns the PNG file. */
+	/**
+	 * Adds every row not added yet (from the final `pixels`) and returns the PNG file. Filtering waits while
+	 * MAX_PENDING strips are still compressing, so that filtered rows do not pile up in memory (a 24 MP RGBA
+	 * image is 96 MB of them).
+	 */
 	async finish(pixels: PngPixels): Promise<Buffer> {
-		for (const [y0, y1] of this.missingRuns()) this.add(pixels, y0, y1);
+		const filter = this.filterFor(pixels);
+		for (const [y0, y1] of this.missingRuns()) {
+			for (const [from, to] of this.take(y0, y1)) {
+				const pending = this.strips.filter((strip) => !strip.settled);
+				if (pending.length >= MAX_PENDING) await Promise.race(pending.map((strip) => strip.done));
+				this.start(filter, from, to);
+			}
+		}
 		const strips = await Promise.all([...this.strips].sort((a, b) => a.y0 - b.y0).map((strip) => strip.done));
 		let adler = 1;
 		for (const strip of strips) adler = adler32Combine(adler, strip.adler, strip.length);
@@ -106,6 +120,34 @@ export class PngStripEncoder {
 		]);
 	}
 
+	/** Marks rows [y0, y1) as added and splits them into strips. */
+	private take(y0: number, y1: number): Array<[number, number]> {
+		if (y0 < 0 || y1 > this.height || y0 >= y1) return [];
+		for (let y = y0; y < y1; y++) {
+			if (this.taken[y]) throw new Error(`PngStripEncoder: row ${y} was already added`);
+			this.taken[y] = 1;
+		}
+		const pieces = Math.ceil((y1 - y0) / this.stripRows);
+		return Array.from({ length: pieces }, (_, k) => [y0 + Math.round(((y1 - y0) * k) / pieces), y0 + Math.round(((y1 - y0) * (k + 1)) / pieces)]);
+	}
+
+	/** Filters rows [from, to) now and deflates them on the thread pool. */
+	private start(filter: RowFilter, from: number, to: number): void {
+		const buffer = this.spare.pop() ?? Buffer.allocUnsafeSlow(this.stripRows * (this.width * this.channels + 1));
+		const strip: Strip = { y0: from, settled: false, done: deflateStrip(filter.rows(from, to, buffer), this.options.level) };
+		const settle = () => {
+			strip.settled = true;
+			this.spare.push(buffer);
+		};
+		// Awaited in finish(); until then a failure must not count as unhandled.
+		strip.done.then(settle, settle);
+		this.strips.push(strip);
+	}
+
+	private filterFor(pixels: PngPixels): RowFilter {
+		return new RowFilter(this.width, this.channels, this.options.filters, this.rowReader(pixels));
+	}
+
 	/** Fills a row's words from the pixels, checked against the layout the encoder was made for. */
 	private rowReader(pixels: PngPixels): (y: number, words: Uint32Array) => void {
 		const { width, height, channels } = this;
@@ -118,7 +160,8 @@ export class PngStripEncoder {
 		if (alpha) {
 			return (y, words) => {
 				for (let x = 0, i = y * width, p = i * 3; x < width; x++, i++, p += 3) {
-					words[x] = plane[p] | (plane[p + 1] << 8) | (plane[p + 2] << 16) | (alpha[i] << 24);
+					const a = alpha[i];
+					words[x] = a === 0 ? 0 : plane[p] | (plane[p + 1] << 8) | (plane[p + 2] << 16) | (a << 24);
 				}
 			};
 		}

@@ -185,10 +185,18 @@ describe('encodeRgbAndAlpha', () => {
 		expect(joined.mimeType).toBe('image/png');
 	});
 
-	it('blacks out fully transparent pixels in the colours it was handed, and no others', async () => {
+	it('writes fully transparent pixels black in a PNG, leaving the colours it was handed as they were', async () => {
+		const colours = busyColours();
+		const { data } = await encodeRgbAndAlpha(colours, alpha, width, height, 'png');
+		expect(colours.equals(busyColours())).toBe(true);
+		const decoded = await sharp(data).raw().toBuffer();
+		expect(decoded.equals(toRgba(busyColours(), alpha))).toBe(true);
+	});
+
+	it('blacks out fully transparent pixels in the colours it was handed for WebP, and no others', async () => {
 		const colours = busyColours();
 		const original = busyColours();
-		await encodeRgbAndAlpha(colours, alpha, width, height, 'png');
+		await encodeRgbAndAlpha(colours, alpha, width, height, 'webp');
 		for (let i = 0; i < alpha.length; i++) {
 			const expected = alpha[i] === 0 ? [0, 0, 0] : [...original.subarray(i * 3, i * 3 + 3)];
 			expect([...colours.subarray(i * 3, i * 3 + 3)]).toEqual(expected);
