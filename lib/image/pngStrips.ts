@@ -42,6 +42,11 @@ const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 /** A final, empty deflate block (fixed Huffman): closes the stream after the last sync-flushed strip. */
 const FINAL_EMPTY_BLOCK = Buffer.from([0x03, 0x00]);
 const ADLER_BASE = 65521;
+/**
+ * zlib's output buffer per strip: small, since every one is counted as external memory by V8 (whose
+ * collections it brings forward) whether or not the compressed strip fills it.
+ */
+const OUTPUT_CHUNK_BYTES = 256 << 10;
 /** The empty stored block a sync flush ends on. */
 const SYNC_FLUSH_MARKER = 0x0000ffff;
 /** Rows a strip has at most: a fraction of the image, so that strips compress on several threads at once, */
@@ -202,7 +207,7 @@ function adler32Combine(first: number, second: number, secondLength: number): nu
  */
 function deflateStrip(scanlines: Buffer, level: number): Promise<DeflatedStrip> {
 	return new Promise((resolve, reject) => {
-		const stream = createDeflate({ level, chunkSize: Math.min(scanlines.length + 1024, 1 << 24) });
+		const stream = createDeflate({ level, chunkSize: OUTPUT_CHUNK_BYTES });
 		const parts: Buffer[] = [];
 		let flushed = -1;
 		stream.on('data', (part: Buffer) => parts.push(part));
