@@ -189,12 +189,15 @@ function applyBlurFusion(image: Float32Array, alpha: Float32Array, fgMean: Float
 /**
  * Mean over a kernel×kernel window, clipped at the borders (each output divides by the pixels that
  * exist), for `channels` interleaved planes. Separable running sums: O(1) per sample whatever the kernel.
+ * Each pass adds the sample entering the window and drops the one leaving it over a whole row at a time,
+ * with the window's reciprocal pixel count looked up per position, so the inner loops have no bounds tests.
  */
 export function boxMean(src: Float32Array, width: number, height: number, channels: number, kernel: number): Float32Array {
 	const before = Math.floor(kernel / 2);
 	const after = kernel - 1 - before;
 	const stride = width * channels;
 	const horizontal = new Float32Array(src.length);
+	const columnCounts = reciprocalCounts(width, before, after);
 	const sums = new Float64Array(channels);
 	for (let y = 0; y < height; y++) {
 		const row = y * stride;
@@ -203,40 +206,51 @@ export function boxMean(src: Float32Array, width: number, height: number, channe
 			for (let c = 0; c < channels; c++) sums[c] += src[row + x * channels + c];
 		}
 		for (let x = 0; x < width; x++) {
-			const count = Math.min(width - 1, x + after) - Math.max(0, x - before) + 1;
 			const o = row + x * channels;
-			for (let c = 0; c < channels; c++) horizontal[o + c] = sums[c] / count;
-			const add = x + after + 1;
-			const remove = x - before;
+			const scale = columnCounts[x];
+			const add = x + after + 1 < width ? row + (x + after + 1) * channels : -1;
+			const remove = x - before >= 0 ? row + (x - before) * channels : -1;
 			for (let c = 0; c < channels; c++) {
-				if (add < width) sums[c] += src[row + add * channels + c];
-				if (remove >= 0) sums[c] -= src[row + remove * channels + c];
+				horizontal[o + c] = sums[c] * scale;
+				if (add >= 0) sums[c] += src[add + c];
+				if (remove >= 0) sums[c] -= src[remove + c];
 			}
 		}
 	}
 	// Vertical pass row by row with per-column running sums, so memory is read in order.
 	const out = new Float32Array(src.length);
+	const rowCounts = reciprocalCounts(height, before, after);
 	const columns = new Float64Array(stride);
 	for (let y = 0; y <= Math.min(after, height - 1); y++) {
 		const row = y * stride;
 		for (let i = 0; i < stride; i++) columns[i] += horizontal[row + i];
 	}
 	for (let y = 0; y < height; y++) {
-		const count = Math.min(height - 1, y + after) - Math.max(0, y - before) + 1;
+		const scale = rowCounts[y];
 		const row = y * stride;
-		for (let i = 0; i < stride; i++) out[row + i] = columns[i] / count;
+		for (let i = 0; i < stride; i++) out[row + i] = columns[i] * scale;
 		const add = y + after + 1;
 		const remove = y - before;
-		if (add < height) {
+		if (add < height && remove >= 0) {
+			const addRow = add * stride;
+			const removeRow = remove * stride;
+			for (let i = 0; i < stride; i++) columns[i] += horizontal[addRow + i] - horizontal[removeRow + i];
+		} else if (add < height) {
 			const addRow = add * stride;
 			for (let i = 0; i < stride; i++) columns[i] += horizontal[addRow + i];
-		}
-		if (remove >= 0) {
+		} else if (remove >= 0) {
 			const removeRow = remove * stride;
 			for (let i = 0; i < stride; i++) columns[i] -= horizontal[removeRow + i];
 		}
 	}
 	return out;
+}
+
+/** 1 / (pixels of a window [i − before, i + after] that lie in [0, length)), per position i. */
+function reciprocalCounts(length: number, before: number, after: number): Float64Array {
+	const counts = new Float64Array(length);
+	for (let i = 0; i < length; i++) counts[i] = 1 / (Math.min(length - 1, i + after) - Math.max(0, i - before) + 1);
+	return counts;
 }
 
 export function toUnitFloats(bytes: Uint8Array): Float32Array {
