@@ -88,6 +88,31 @@ describe('subjectBox and foregroundFraction', () => {
 		expect(subjectBox(matte, width, height, 1)).toEqual({ x: 0, y: 1, width: 5, height: 4 });
 	});
 
+	it('agrees with a byte-by-byte scan on mattes with flat, soft and faint runs, at any alignment', () => {
+		const random = mulberry32(23);
+		const [w, h] = [37, 19];
+		const backing = new Uint8Array(w * h + 8);
+		for (let trial = 0; trial < 60; trial++) {
+			const plane = backing.subarray(trial % 5, (trial % 5) + w * h);
+			for (let i = 0; i < plane.length; ) {
+				const run = 1 + Math.floor(random() * 12);
+				const value = [0, 0, 255, 3, 9, 10, 200][Math.floor(random() * 7)];
+				plane.fill(value, i, Math.min(plane.length, i + run));
+				i += run;
+			}
+			let [minX, minY, maxX, maxY, sum] = [w, h, -1, -1, 0];
+			for (let i = 0; i < plane.length; i++) {
+				sum += plane[i];
+				if (plane[i] < 10) continue;
+				const [x, y] = [i % w, Math.floor(i / w)];
+				[minX, minY, maxX, maxY] = [Math.min(minX, x), Math.min(minY, y), Math.max(maxX, x), Math.max(maxY, y)];
+			}
+			const box = maxX < 0 ? null : { x: minX, y: minY, width: maxX - minX + 1, height: maxY - minY + 1 };
+			expect(subjectBox(plane, w, h)).toEqual(box);
+			expect(foregroundFraction(plane)).toBeCloseTo(sum / (255 * plane.length), 12);
+		}
+	});
+
 	it('returns null for an empty matte', () => {
 		expect(subjectBox(Buffer.alloc(width * height), width, height)).toBeNull();
 	});
