@@ -48,9 +48,11 @@ export async function refineForeground(
 
 	const image = toUnitFloats(await resizeRgb(rgb, full, work));
 	const matte = toUnitFloats(await resizePlane(alpha, full, work, 'linear'));
-	const first = blurFusionMeans(image, image, image, matte, work.width, work.height, scaledKernel(firstKernel, scale));
+	// Both passes box their 7 channels in this one buffer.
+	const packed = new Float32Array(work.width * work.height * 7);
+	const first = blurFusionMeans(image, image, image, matte, work.width, work.height, scaledKernel(firstKernel, scale), packed);
 	const firstForeground = applyBlurFusion(image, matte, first.foreground, first.background);
-	const second = blurFusionMeans(image, firstForeground, first.background, matte, work.width, work.height, scaledKernel(secondKernel, scale));
+	const second = blurFusionMeans(image, firstForeground, first.background, matte, work.width, work.height, scaledKernel(secondKernel, scale), packed);
 	return applyAtFullResolution(rgb, alpha, full, second, work, options.inPlace ? rgb : Buffer.from(rgb));
 }
 
@@ -130,8 +132,11 @@ interface Means {
 	background: Float32Array;
 }
 
-/** F̄ = box(F·α)/box(α) and B̄ = box(B·(1−α))/box(1−α), each as 3-channel interleaved floats. */
-export function blurFusionMeans(
+/**
+ * F̄ = box(F·α)/box(α) and B̄ = box(B·(1−α))/box(1−α), each as 3-channel interleaved floats. `packed`
+ * (7 floats a pixel) is scratch space.
+ */
+function blurFusionMeans(
 	image: Float32Array,
 	foreground: Float32Array,
 	background: Float32Array,
@@ -139,10 +144,10 @@ export function blurFusionMeans(
 	width: number,
 	height: number,
 	kernel: number,
+	packed: Float32Array,
 ): Means {
 	const pixels = width * height;
 	// One 7-channel box pass: [α, F·α (3), B·(1−α) (3)].
-	const packed = new Float32Array(pixels * 7);
 	for (let i = 0; i < pixels; i++) {
 		const a = alpha[i];
 		const o = i * 7;
@@ -155,7 +160,7 @@ export function blurFusionMeans(
 		packed[o + 5] = background[p + 1] * (1 - a);
 		packed[o + 6] = background[p + 2] * (1 - a);
 	}
-	const blurred = boxMean(packed, width, height, 7, kernel);
+	const blurred = boxMean(packed, width, height, 7, kernel, packed);
 	const foregroundMean = new Float32Array(pixels * 3);
 	const backgroundMean = new Float32Array(pixels * 3);
 	for (let i = 0; i < pixels; i++) {
@@ -191,8 +196,16 @@ function applyBlurFusion(image: Float32Array, alpha: Float32Array, fgMean: Float
  * exist), for `channels` interleaved planes. Separable running sums: O(1) per sample whatever the kernel.
  * Each pass adds the sample entering the window and drops the one leaving it over a whole row at a time,
  * with the window's reciprocal pixel count looked up per position, so the inner loops have no bounds tests.
+ * `out` may be `src` itself (src is read only by the first pass).
  */
-export function boxMean(src: Float32Array, width: number, height: number, channels: number, kernel: number): Float32Array {
+export function boxMean(
+	src: Float32Array,
+	width: number,
+	height: number,
+	channels: number,
+	kernel: number,
+	out: Float32Array = new Float32Array(src.length),
+): Float32Array {
 	const before = Math.floor(kernel / 2);
 	const after = kernel - 1 - before;
 	const stride = width * channels;
@@ -218,7 +231,6 @@ export function boxMean(src: Float32Array, width: number, height: number, channe
 		}
 	}
 	// Vertical pass row by row with per-column running sums, so memory is read in order.
-	const out = new Float32Array(src.length);
 	const rowCounts = reciprocalCounts(height, before, after);
 	const columns = new Float64Array(stride);
 	for (let y = 0; y <= Math.min(after, height - 1); y++) {

@@ -96,7 +96,7 @@ export function guidedCoefficients(
 			packed[o + 3] = x * v;
 		}
 	}
-	const means = boxMean(packed, size.width, size.height, stride, kernel);
+	const means = boxMean(packed, size.width, size.height, stride, kernel, packed);
 	const ab = new Float32Array(pixels * (channels + 1));
 	for (let i = 0; i < pixels; i++) {
 		const o = i * stride;
@@ -140,7 +140,7 @@ export function guidedCoefficients(
 			ab[q + 1] = mp - a * mx;
 		}
 	}
-	return boxMean(ab, size.width, size.height, channels + 1, kernel);
+	return boxMean(ab, size.width, size.height, channels + 1, kernel, ab);
 }
 
 /**

@@ -8,6 +8,8 @@ describe('boxMean', () => {
 		const src = Float32Array.from({ length: width * height * channels }, (_, i) => Math.sin(i * 1.7) * 10);
 		for (const kernel of [1, 2, 5, 6, 30]) {
 			const fast = boxMean(src, width, height, channels, kernel);
+			const inPlace = Float32Array.from(src);
+			expect(boxMean(inPlace, width, height, channels, kernel, inPlace)).toEqual(fast);
 			const before = Math.floor(kernel / 2);
 			const after = kernel - 1 - before;
 			for (let y = 0; y < height; y++) {
