@@ -52,12 +52,13 @@ const FILE_TYPES: Readonly<Record<CutoutOutputFormat, Omit<EncodedImage, 'data'>
 
 /**
  * PNG files are written by lib/image/pngStrips.ts (Sub/Up row filters, zlib on the thread pool in strips).
- * Row filters make photographic cutouts 30–40 % smaller than unfiltered rows, worth it for what n8n stores
- * and sends on, so 'balanced' filters at zlib level 4; 'fast' skips the filters at level 2, 'small' goes to
- * level 9. Sizes and times per effort: the README's performance section (bench/png-effort.ts).
+ * Its filters cost little, so every effort filters: unfiltered rows made photographic files 1.4–1.5× as large
+ * for no time saved (bench/RESULTS.md). 'balanced' is zlib level 4; 'fast' level 1, files ≈ 5 % larger in
+ * 75–85 % of the time; 'small' level 9, 2–3 % smaller in 3–5× the time. On 17 photos, full frame and cut
+ * out: bench/RESULTS.md and the README's Remove Background section.
  */
 const PNG_EFFORTS: Readonly<Record<PngEffort, PngStripOptions>> = {
-	fast: { level: 2, filters: false },
+	fast: { level: 1, filters: true },
 	balanced: { level: 4, filters: true },
 	small: { level: 9, filters: true },
 };

@@ -34,9 +34,9 @@ export const pngEffortOption: INodeProperties = {
 	name: 'pngEffort',
 	type: 'options',
 	options: [
-		{ name: 'Fast', value: 'fast', description: 'Under half the encode time; files about 1.4× as large' },
+		{ name: 'Fast', value: 'fast', description: 'About a quarter less encode time; files about 5% larger' },
 		{ name: 'Balanced', value: 'balanced', description: 'Filtered rows, moderate compression' },
-		{ name: 'Small', value: 'small', description: 'Maximum compression: files about 4% smaller for 3.5–5× the encode time' },
+		{ name: 'Small', value: 'small', description: 'Maximum compression: files 2–3% smaller for about 3–5× the encode time' },
 	],
 	default: 'balanced',
 	description: 'How hard to compress PNG output (cutout and mask): encode time against file size',
