@@ -67,6 +67,26 @@ describe('PNG strip encoder', () => {
 		expect(() => encoder.add({ rgb: colours }, 0, 1)).toThrow('do not make a 97×61 image');
 	});
 
+	it.each([
+		[1, 1],
+		[3, 1],
+		[1, 5],
+		[2, 3],
+	])('writes a %i×%i image in every layout', async (w, h) => {
+		const colours = Buffer.from(Array.from({ length: w * h * 3 }, (_, i) => 40 + i * 17));
+		const alpha = Buffer.from(Array.from({ length: w * h }, (_, i) => (i * 97 + 1) % 256));
+		for (const [layout, pixels, channels, expected] of [
+			['rgb', { rgb: colours }, 3, colours],
+			['rgba', { rgb: colours, alpha }, 4, Buffer.from(Array.from(alpha, (a, i) => [colours[i * 3], colours[i * 3 + 1], colours[i * 3 + 2], a]).flat())],
+			['grey', { grey: alpha }, 1, alpha],
+		] as const) {
+			const png = await new PngStripEncoder(w, h, { level: 6, filters: true }, layout).finish(pixels);
+			const decoded = await sharp(png).toColourspace(channels === 1 ? 'b-w' : 'srgb').raw().toBuffer({ resolveWithObject: true });
+			expect([decoded.info.width, decoded.info.height, decoded.info.channels]).toEqual([w, h, channels]);
+			expect(decoded.data.equals(expected)).toBe(true);
+		}
+	});
+
 	it('starts on rows that are final while the rows above them still change, and refuses a row added twice', async () => {
 		const encoder = new PngStripEncoder(width, height, { level: 4, filters: true });
 		// Rows 0–28 are not final yet (as a hole's rows during the fill); rows 29 on are, 29 as context only.
