@@ -1,5 +1,6 @@
 /**
- * Memory probes for P4, run in a fresh process each (node --expose-gc -r ts-node/register/transpile-only):
+ * Memory probes for P4, run in a fresh process each, compiled by bench/run.ts (node --expose-gc bench/out/compiled/bench/memory.js;
+ * node --expose-gc -r ts-node/register/transpile-only bench/memory.ts runs them from source, with the compiler in memory):
  *   peak <megapixels>  one Remove Background on a generated JPEG of that size with the default model
  *   phases <megapixels>  the same, and the highest RSS in each of its steps (session creation, decode, infer,
  *                      upsample and refine, encode)
@@ -13,7 +14,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { extname, join } from 'node:path';
 import sharp from 'sharp';
 
 import { releaseSessions, sessionCount } from '../lib/inference/sessions';
@@ -95,9 +96,10 @@ async function batch(items: number, megapixels: number): Promise<object> {
 	const { width, height } = sceneSize(megapixels);
 	const data = (await sceneJpeg(megapixels)).toString('base64');
 	// Required here, so the other probes' figures do not carry n8n-workflow (a dynamic import() would load
-	// these as ES modules and miss their named exports); the node by its .ts name, or its codex .json is found.
+	// these as ES modules and miss their named exports); the node by its file name, .ts from source or .js
+	// compiled, or its codex .json is found.
 	/* eslint-disable @typescript-eslint/no-require-imports */
-	const { RemoveBackground } = require('../nodes/RemoveBackground/RemoveBackground.node.ts') as typeof import('../nodes/RemoveBackground/RemoveBackground.node');
+	const { RemoveBackground } = require(`../nodes/RemoveBackground/RemoveBackground.node${extname(__filename)}`) as typeof import('../nodes/RemoveBackground/RemoveBackground.node');
 	const { LOCAL_U2NETP_PARAMETERS } = require('../test/helpers/nodeParameters') as typeof import('../test/helpers/nodeParameters');
 	const { benchContext } = require('./nodeContext') as typeof import('./nodeContext');
 	/* eslint-enable @typescript-eslint/no-require-imports */
