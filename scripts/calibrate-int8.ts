@@ -48,12 +48,12 @@ function combineRanges(perImage: PerImage): CalibrationTable['ranges'] {
 }
 
 /**
- * Convs the int8 graph leaves float: each encoder stage's first Conv where the deepest two stages (32² and
- * 16²) begin, and the first Conv of the deepest decoder stage, which reads stage 6's upsampled output beside
- * stage 5's. Chosen with scripts/int8-sensitivity.ts on 12 choosing images (one block, then one Conv at a
- * time, then pairs and triples float): these three together cut the mean |Δ| of the int8 output to the float
- * one on alphamatting from 0.0166 to 0.0093, more than whole float blocks did, for ≈ 7 GMAC of float work
- * (≈ 10 % more int8 time).
+ * Convs the int8 graph leaves float: the first Convs of stages 6 and 5d, the deepest (16² and 32²), read
+ * stage 5's and stage 6's outputs, so those outputs and the Convs that end both stages stay float as well;
+ * stage 5's first Conv, also named, still runs as QLinearConv (ORT rounds its weights per tensor, its input
+ * and output being uint8). Chosen with scripts/int8-sensitivity.ts on 12 choosing images (one block, then one
+ * Conv at a time, then pairs and triples float): mean |Δ| of the int8 output to the float one on alphamatting
+ * 0.0174 → 0.0102, more than whole float blocks gave, for ≈ 9 GMAC of float work (≈ 12 % more int8 time).
  */
 const FLOAT_NODES = ['/stage5/rebnconvin/conv_s1/Conv', '/stage6/rebnconvin/conv_s1/Conv', '/stage5d/rebnconvin/conv_s1/Conv'];
 

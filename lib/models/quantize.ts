@@ -21,8 +21,10 @@ export interface CalibrationTable {
 	images: string;
 	ranges: Record<string, [number, number]>;
 	/**
-	 * Convs left float, by node name: the ones whose rounding moves the matte most for their share of the
-	 * time. They read their input unquantised, and the activations only they read get no Q/DQ pair.
+	 * Convs left float, by node name: where rounding moves the matte most for the time it saves. Their
+	 * weights stay float, and activations only float nodes read lose their Q/DQ pairs, which can leave the
+	 * Convs before those float too. ORT's level 'all' still rounds (per tensor) a float Conv whose input and
+	 * output both stay uint8.
 	 */
 	floatNodes?: string[];
 }
