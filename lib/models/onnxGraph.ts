@@ -92,6 +92,11 @@ export function newNode(opType: string, inputs: string[], outputs: string[], nam
 	return { opType, inputs, outputs, fields: [bytes(3, name), ...attributeFields] };
 }
 
+/** NodeProto.name = 3. */
+export function nodeName(node: OnnxNode): string {
+	return node.fields.find((field) => field.number === 3)?.bytes?.toString('utf8') ?? '';
+}
+
 /** TensorProto: dims = 1, data_type = 2, float_data = 4 (packed), name = 8, raw_data = 9. */
 function decodeTensor(tensor: Buffer): OnnxTensor {
 	const decoded: OnnxTensor = { name: '', dataType: 0, dims: [], raw: Buffer.alloc(0) };

@@ -1,5 +1,5 @@
 import { parse } from './fp16ToFp32';
-import { bytes, decodeModel, encodeModel, floatsOf, message, newNode, type OnnxModel, type OnnxNode, tensorOf, TensorType, varint } from './onnxGraph';
+import { bytes, decodeModel, encodeModel, floatsOf, message, newNode, nodeName, type OnnxModel, type OnnxNode, tensorOf, TensorType, varint } from './onnxGraph';
 
 /**
  * Static int8 quantisation of a float ONNX graph, in the QDQ form ONNX Runtime fuses into integer kernels:
@@ -20,6 +20,13 @@ export interface CalibrationTable {
 	/** What the ranges were measured on; informative. */
 	images: string;
 	ranges: Record<string, [number, number]>;
+	/**
+	 * Convs left float, by node name: where rounding moves the matte most for the time it saves. Their
+	 * weights stay float, and activations only float nodes read lose their Q/DQ pairs, which can leave the
+	 * Convs before those float too. ORT's level 'all' still rounds (per tensor) a float Conv whose input and
+	 * output both stay uint8.
+	 */
+	floatNodes?: string[];
 }
 
 /**
@@ -137,7 +144,11 @@ export function quantizeModel(fp32: Uint8Array, table: CalibrationTable): Buffer
 		const tied = producer && VALUE_PRESERVING_OPS.has(producer.opType) && producer.inputs[0] in table.ranges;
 		return tied ? quantization(producer.inputs[0]) : activationQuantization(table.ranges[tensor]);
 	};
-	const quantized = new Map(Object.keys(table.ranges).map((name) => [name, quantization(name)]));
+	const floatNodes = new Set(table.floatNodes);
+	const convs = new Set(model.nodes.filter((node) => node.opType === 'Conv').map(nodeName));
+	const unknown = [...floatNodes].filter((name) => !convs.has(name));
+	if (unknown.length > 0) throw new Error(`The calibration table names float Convs the graph does not have: ${unknown.join(', ')}`);
+	const quantized = new Map([...integerTensors(model, Object.keys(table.ranges), floatNodes)].map((name) => [name, quantization(name)]));
 	const renamed = (name: string) => (quantized.has(name) ? `${name}:dq` : name);
 	const nodes: OnnxNode[] = [];
 	const pairAfter = (tensor: string) => {
@@ -154,16 +165,37 @@ export function quantizeModel(fp32: Uint8Array, table: CalibrationTable): Buffer
 
 	for (const node of model.nodes) {
 		const original = node.inputs;
-		node.inputs = node.inputs.map(renamed);
 		const input = quantized.get(original[0]);
-		if (node.opType === 'Conv' && input && model.initializers.has(original[1])) {
-			nodes.push(...quantizeConvWeights(model, node, original, input.scale));
+		if (!floatNodes.has(nodeName(node))) {
+			node.inputs = node.inputs.map(renamed);
+			if (node.opType === 'Conv' && input && model.initializers.has(original[1])) {
+				nodes.push(...quantizeConvWeights(model, node, original, input.scale));
+			}
 		}
 		nodes.push(node);
 		for (const output of node.outputs) if (quantized.has(output)) pairAfter(output);
 	}
 	model.nodes = nodes;
 	return encodeModel(model);
+}
+
+/**
+ * The calibrated tensors still read as uint8 once `floatNodes` run float: a tensor keeps its Q/DQ pair while
+ * an integer Conv reads it, or an op that passes uint8 on (Concat, Add, MaxPool, Resize, Cast) whose output
+ * keeps its pair. So a float Conv reads unrounded values through the Concats and pools before it.
+ */
+function integerTensors(model: OnnxModel, calibrated: string[], floatNodes: Set<string>): Set<string> {
+	const kept = new Set(calibrated);
+	const readsInteger = (node: OnnxNode) => !floatNodes.has(nodeName(node)) && (node.opType === 'Conv' || node.outputs.some((name) => kept.has(name)));
+	for (let shrunk = true; shrunk; ) {
+		shrunk = false;
+		for (const tensor of kept) {
+			if (model.nodes.some((node) => node.inputs.includes(tensor) && readsInteger(node))) continue;
+			kept.delete(tensor);
+			shrunk = true;
+		}
+	}
+	return kept;
 }
 
 /** ValueInfoProto.name = 1. */

@@ -34,9 +34,10 @@ describe('the embedded ISNet as int8 (Matte Quality "Speed")', () => {
 			const manifestName = (await readdir(dir)).find((name) => name.endsWith('.json'))!;
 			const manifest = JSON.parse(await readFile(join(dir, manifestName), 'utf8')) as { file: string; derivation: string };
 			expect(manifest.derivation).toMatch(/^int8-v\d+-[0-9a-f]{16}$/);
-			// ORT fused the QDQ Convs into integer kernels (every Conv but the head's, whose output stays float).
+			// ORT fused the QDQ Convs into integer kernels: 109 of the 114, all but the head's (its output stays float)
+			// and the few the table leaves float, with the stage outputs only those read.
 			const ops = decodeModel(await readFile(join(dir, manifest.file))).nodes.map((node) => node.opType);
-			expect(ops.filter((op) => op === 'QLinearConv').length).toBeGreaterThanOrEqual(110);
+			expect(ops.filter((op) => op === 'QLinearConv').length).toBeGreaterThanOrEqual(105);
 		} finally {
 			await rm(modelsDir, { recursive: true, force: true });
 		}

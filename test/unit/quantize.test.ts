@@ -128,6 +128,19 @@ describe('static int8 quantisation (QDQ)', () => {
 		expect(quantized.initializers.has('w2')).toBe(false);
 	});
 
+	it('leaves the Convs named in floatNodes float, reading unrounded input, and still fuses the others', async () => {
+		const table = await calibrate(float, activationTensors(decodeModel(float), 'output'));
+		// conv_1 is the first Conv (the helper names nodes by op and index): only it reads x, so x and the input lose their Q/DQ pairs.
+		const int8 = quantizeModel(float, { ...table, floatNodes: ['conv_1'] });
+		const model = decodeModel(int8);
+		expect(model.initializers.has('w1')).toBe(true);
+		expect(model.initializers.has('w2:q')).toBe(true);
+		expect(model.nodes.filter((node) => node.opType === 'QuantizeLinear').map((node) => node.inputs[0])).toEqual(['r1', 'r2', 's']);
+		const [expected, actual] = [await outputsOf(float), await outputsOf(int8)];
+		expected.forEach((plane, i) => plane.forEach((value, j) => expect(Math.abs(value - actual[i][j])).toBeLessThan(0.02)));
+		expect(() => quantizeModel(float, { ...table, floatNodes: ['conv_9'] })).toThrow('conv_9');
+	});
+
 	it('runs in ONNX Runtime as QLinearConv, with outputs close to the float graph', async () => {
 		const table = await calibrate(float, activationTensors(decodeModel(float), 'output'));
 		const int8 = quantizeModel(float, table);
