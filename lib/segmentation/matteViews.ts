@@ -82,14 +82,15 @@ export async function viewMatteToGrid(matte: Buffer, size: number, view: MatteVi
  */
 export const JOIN_EXPONENT = 1.5;
 
-/** Mattes of the same size joined per pixel by their power mean (of JOIN_EXPONENT unless given). */
-export function joinMattes(mattes: readonly Buffer[], exponent = JOIN_EXPONENT): Buffer {
-	const powers = Float64Array.from({ length: 256 }, (_, value) => (value / 255) ** exponent);
+const joinPowers = Float64Array.from({ length: 256 }, (_, value) => (value / 255) ** JOIN_EXPONENT);
+
+/** Mattes of the same size joined per pixel by the power mean of JOIN_EXPONENT. */
+export function joinMattes(mattes: readonly Buffer[]): Buffer {
 	const out = Buffer.allocUnsafe(mattes[0].length);
 	for (let i = 0; i < out.length; i++) {
 		let sum = 0;
-		for (const matte of mattes) sum += powers[matte[i]];
-		out[i] = Math.round(255 * (sum / mattes.length) ** (1 / exponent));
+		for (const matte of mattes) sum += joinPowers[matte[i]];
+		out[i] = Math.round(255 * (sum / mattes.length) ** (1 / JOIN_EXPONENT));
 	}
 	return out;
 }
@@ -112,11 +113,11 @@ export function touchedSides(matte: Buffer, size: number): Record<keyof Margins,
 	};
 }
 
-/** Share of the model's square reflected beyond each side the subject touches, in High's reflected views. */
+/** Share of the model's square reflected beyond each side the subject touches, in High's second view. */
 export const REFLECT_SHARE = 0.1;
 
 /**
- * High's mirror view: the mirror image, reflected across its edges into margins of REFLECT_SHARE on the sides
+ * High's second view: the mirror image, reflected across its edges into margins of REFLECT_SHARE on the sides
  * the subject touches and MARGIN_SHARE on the others. A subject cut by the frame then continues past it
  * instead of ending at the model's border, where ISNet tends to fade it out (half-transparent chins of
  * close-ups); elsewhere the margin gives the whole subject room, as the model saw objects in training.
@@ -130,15 +131,4 @@ export function mirrorViewFor(plainMatte: Buffer, size: number, reflectShare = R
 		kernel: PLAIN_VIEW.kernel,
 		marginFill: 'mirror',
 	};
-}
-
-/**
- * High's views after the plain one: the mirror view (mirrorViewFor), the image reflected into the same
- * margins, and the mirror image without margins. They run on the model's int8 graph (Matte Quality "Speed"'s,
- * a forward pass ≈ 0.36 of a float one), so three fit in about the time of one float view; chosen among sets
- * of int8 views on alphamatting and ecssd_subset (bench/RESULTS.md).
- */
-export function highViewsFor(plainMatte: Buffer, size: number): MatteView[] {
-	const mirrored = mirrorViewFor(plainMatte, size);
-	return [mirrored, { ...mirrored, mirror: false }, { ...PLAIN_VIEW, mirror: true }];
 }

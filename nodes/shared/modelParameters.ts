@@ -105,7 +105,7 @@ export const segmentationModelProperties: INodeProperties[] = [
 				name: 'High (2× Slower)',
 				value: 'high',
 				description:
-					'Runs the model on the image, and an 8-bit integer version of it (built and cached in the models folder on first use) on three more views: the image and its mirror image extended by reflection (more where the subject is cut by the frame), and the mirror image; joins the four mattes: fewer missed or faded parts, about twice the inference time. Models without an integer version (all but ISNet General) run once more on the reflected mirror image instead.',
+					'Runs the model twice, on the image and on its mirror image extended by reflection (more where the subject is cut by the frame), and joins the two: fewer missed or faded parts, about twice the inference time',
 			},
 			{
 				name: 'Speed (Int8)',
