@@ -82,15 +82,14 @@ export async function viewMatteToGrid(matte: Buffer, size: number, view: MatteVi
  */
 export const JOIN_EXPONENT = 1.5;
 
-const joinPowers = Float64Array.from({ length: 256 }, (_, value) => (value / 255) ** JOIN_EXPONENT);
-
-/** Mattes of the same size joined per pixel by the power mean of JOIN_EXPONENT. */
-export function joinMattes(mattes: readonly Buffer[]): Buffer {
+/** Mattes of the same size joined per pixel by their power mean (of JOIN_EXPONENT unless given). */
+export function joinMattes(mattes: readonly Buffer[], exponent = JOIN_EXPONENT): Buffer {
+	const powers = Float64Array.from({ length: 256 }, (_, value) => (value / 255) ** exponent);
 	const out = Buffer.allocUnsafe(mattes[0].length);
 	for (let i = 0; i < out.length; i++) {
 		let sum = 0;
-		for (const matte of mattes) sum += joinPowers[matte[i]];
-		out[i] = Math.round(255 * (sum / mattes.length) ** (1 / JOIN_EXPONENT));
+		for (const matte of mattes) sum += powers[matte[i]];
+		out[i] = Math.round(255 * (sum / mattes.length) ** (1 / exponent));
 	}
 	return out;
 }

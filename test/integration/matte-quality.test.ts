@@ -49,6 +49,10 @@ describe('Matte Quality', () => {
 		expect([...joined]).toEqual([...first].map((a, i) => powerMean(a, second[i])));
 		expect([...joined]).toEqual([0, 161, 255, 100, 136, 99]);
 		expect([...joinMattes([second, first])]).toEqual([...joined]);
+		// More views, another exponent: one view alone at 255 among four keeps 255 × (1/4)^(1/1.5) ≈ 101; at 1, the mean.
+		const none = Buffer.alloc(1);
+		expect([...joinMattes([Buffer.from([255]), none, none, none])]).toEqual([101]);
+		expect([...joinMattes([Buffer.from([255]), none, none, none], 1)]).toEqual([64]);
 	});
 
 	it('maps a view with margins back to the plain geometry: mirrored back, margins cropped, stretched', async () => {
