@@ -75,29 +75,22 @@ export async function viewMatteToGrid(matte: Buffer, size: number, view: MatteVi
 }
 
 /**
- * The exponent of the power mean that joins High's two views: ((a^p + b^p) / 2)^(1/p) on [0, 1]. Above 1 it
- * leans towards the larger value, where one view misses a part of the subject the other sees. Chosen among
+ * The exponent of the power mean that joins High's views: ((a^p + b^p + …) / n)^(1/p) on [0, 1]. Above 1 it
+ * leans towards the larger value, where one view misses a part of the subject another sees. Chosen among
  * 1 (the mean), 1.5, 2 and the logit mean on alphamatting and ecssd_subset, confirmed on ecssd_val and
  * border_val (bench/RESULTS.md).
  */
 export const JOIN_EXPONENT = 1.5;
 
-let joinTable: Uint8Array | undefined;
-
-/** Two mattes joined per pixel by the power mean of JOIN_EXPONENT (a 256×256 table, built once). */
-export function joinMattes(first: Buffer, second: Buffer): Buffer {
-	if (!joinTable) {
-		joinTable = new Uint8Array(256 * 256);
-		for (let a = 0; a < 256; a++) {
-			for (let b = 0; b < 256; b++) {
-				const mean = ((a / 255) ** JOIN_EXPONENT + (b / 255) ** JOIN_EXPONENT) / 2;
-				joinTable[a * 256 + b] = Math.round(255 * mean ** (1 / JOIN_EXPONENT));
-			}
-		}
+/** Mattes of the same size joined per pixel by their power mean (of JOIN_EXPONENT unless given). */
+export function joinMattes(mattes: readonly Buffer[], exponent = JOIN_EXPONENT): Buffer {
+	const powers = Float64Array.from({ length: 256 }, (_, value) => (value / 255) ** exponent);
+	const out = Buffer.allocUnsafe(mattes[0].length);
+	for (let i = 0; i < out.length; i++) {
+		let sum = 0;
+		for (const matte of mattes) sum += powers[matte[i]];
+		out[i] = Math.round(255 * (sum / mattes.length) ** (1 / exponent));
 	}
-	const table = joinTable;
-	const out = Buffer.allocUnsafe(first.length);
-	for (let i = 0; i < out.length; i++) out[i] = table[(first[i] << 8) | second[i]];
 	return out;
 }
 

@@ -96,5 +96,5 @@ export const renderView: RenderView = async (image, model, size, view) => {
 export async function matteForQuality(quality: MatteQuality, size: number, runView: RunView): Promise<Buffer> {
 	const plain = await runView(PLAIN_VIEW);
 	if (quality !== 'high') return plain;
-	return joinMattes(plain, await runView(mirrorViewFor(plain, size)));
+	return joinMattes([plain, await runView(mirrorViewFor(plain, size))]);
 }

@@ -45,10 +45,14 @@ describe('Matte Quality', () => {
 		const first = Buffer.from([0, 0, 255, 100, 200, 128]);
 		const second = Buffer.from([0, 255, 255, 100, 50, 64]);
 		const powerMean = (a: number, b: number) => Math.round(255 * (((a / 255) ** 1.5 + (b / 255) ** 1.5) / 2) ** (1 / 1.5));
-		const joined = joinMattes(first, second);
+		const joined = joinMattes([first, second]);
 		expect([...joined]).toEqual([...first].map((a, i) => powerMean(a, second[i])));
 		expect([...joined]).toEqual([0, 161, 255, 100, 136, 99]);
-		expect([...joinMattes(second, first)]).toEqual([...joined]);
+		expect([...joinMattes([second, first])]).toEqual([...joined]);
+		// More views, another exponent: one view alone at 255 among four keeps 255 × (1/4)^(1/1.5) ≈ 101; at 1, the mean.
+		const none = Buffer.alloc(1);
+		expect([...joinMattes([Buffer.from([255]), none, none, none])]).toEqual([101]);
+		expect([...joinMattes([Buffer.from([255]), none, none, none], 1)]).toEqual([64]);
 	});
 
 	it('maps a view with margins back to the plain geometry: mirrored back, margins cropped, stretched', async () => {
@@ -78,7 +82,7 @@ describe('Matte Quality', () => {
 		const standard = await segmentImage(cut, model);
 		expect(high.grid).toEqual({ width: size, height: size });
 		expect([...standard.lowResolutionMatte]).toEqual([...plain]);
-		expect([...high.lowResolutionMatte]).toEqual([...joinMattes(plain, mirrored)]);
+		expect([...high.lowResolutionMatte]).toEqual([...joinMattes([plain, mirrored])]);
 		expect(maskIoU(high.matte, scene.mask.subarray(0, 480 * 230))).toBeGreaterThan(0.8);
 		expect(maskIoU(high.matte, standard.matte)).toBeLessThan(1);
 	});
