@@ -149,11 +149,23 @@ const joinedViews =
 		for (const viewFor of int8) mattes.push(await runInt8(viewFor(plain)));
 		return toFull(joinMattes(mattes, exponent), full);
 	};
+/** As joinedViews, every view (the plain one too) of the int8 graph: four int8 passes cost less than two float ones. */
+const int8Views =
+	(views: ViewFor[]) =>
+	async (_run: RunView, full: Size, runInt8: RunView): Promise<Buffer> => {
+		const plain = await runInt8(PLAIN_VIEW);
+		const mattes = [plain];
+		for (const viewFor of views) mattes.push(await runInt8(viewFor(plain)));
+		return toFull(joinMattes(mattes), full);
+	};
 type Ablation = (run: RunView, full: Size, runInt8: RunView) => Promise<Buffer>;
 const ABLATIONS: Record<string, Ablation> = {
 	// High (float plain + float reflected mirror) with views of the int8 graph added or swapped in. The best
 	// on the choosing sets (plain + mirror reflected + plain reflected + mirror without margins) confirmed
 	// on ecssd_val and border_val but took 2.25× Standard's time, over the 2.1× bound (bench/RESULTS.md).
+	// Session 6, after the int8 table left three Convs float: every view int8 (rule as above, fixed before scoring).
+	'int8 only: plain + mirror reflected + plain reflected + mirror without margins': int8Views([mirrorReflected, plainReflected, mirrorOnly]),
+	'int8 only: plain + mirror reflected + plain reflected + mirror without margins + smaller mirror': int8Views([mirrorReflected, plainReflected, mirrorOnly, smaller(true)]),
 	'int8: high + plain reflected': joinedViews([mirrorReflected], [plainReflected]),
 	'int8: high + mirror without margins': joinedViews([mirrorReflected], [mirrorOnly]),
 	'int8: high + smaller': joinedViews([mirrorReflected], [smaller(false)]),
