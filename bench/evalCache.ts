@@ -50,13 +50,13 @@ export class NotCached extends Error {}
 export function cachedRenderView(key: string, spent: Map<string, number>, cachedOnly = false): RenderView {
 	const dir = join(CACHE_DIR, 'views');
 	mkdirSync(dir, { recursive: true });
-	return async (image: DecodedImage, model: SegmentationModel, size: number, view) => {
+	return async (image: DecodedImage, model: SegmentationModel, size: number, view, tensors) => {
 		const name = viewName(view);
 		const path = join(dir, `${key}-${model.id}${model.graph ? `-${model.graph}` : ''}-${size}-${name}.png`);
 		if (!existsSync(path)) {
 			if (cachedOnly) throw new NotCached(path);
 			const started = performance.now();
-			const matte = await renderView(image, model, size, view);
+			const matte = await renderView(image, model, size, view, tensors);
 			const ms = performance.now() - started;
 			await writeGrey(path, matte, size, size);
 			writeFileSync(path.replace(/\.png$/, '.ms'), ms.toFixed(0));

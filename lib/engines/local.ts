@@ -4,7 +4,7 @@ import { fillHoles } from '../inpaint/fill';
 import { checkDilation, dilateHoles, type HoleRequest, holeFraction, resolveHoles } from '../inpaint/mask';
 import { refineForeground } from '../matte/foreground';
 import { defaultModel } from '../models/catalog';
-import { loadSegmentationModel, type SegmentationModel, type SegmentationModelChoice } from '../models/segmentationModels';
+import { hasInt8Graph, loadSegmentationModel, type SegmentationModel, type SegmentationModelChoice } from '../models/segmentationModels';
 import { type MatteQuality, type OperatingResolution, segmentImage } from '../segmentation/segmentImage';
 import { stopwatch } from '../stopwatch';
 import { type Engine, type EngineCutout, localReport } from './engine';
@@ -16,7 +16,7 @@ export interface LocalEngineOptions {
 	inpaintModel?: string | InpaintEngine;
 	/** Square size the segmentation model runs at; default its native size. */
 	resolution?: OperatingResolution;
-	/** 'high' also runs the model on the reflected mirror image and joins the two mattes; 'speed' runs its int8 graph; default 'standard'. */
+	/** 'high' runs the model's int8 graph on four views (without one, the model on two) and joins the mattes; 'speed' runs its int8 graph; default 'standard'. */
 	matteQuality?: MatteQuality;
 	/** Where models are kept; default CUTOUT_MODELS_DIR or <n8n user folder>/.n8n/cutout-models. */
 	modelsDir?: string;
@@ -32,9 +32,13 @@ export interface LocalEngineOptions {
 export function localEngine(options: LocalEngineOptions = {}): Engine {
 	const { resolution, matteQuality: quality, log, modelsDir } = options;
 	const choice = typeof options.segmentationModel === 'string' ? { id: options.segmentationModel } : options.segmentationModel;
+	const modelChoice = choice ?? { id: defaultModel('segmentation').id };
+	// High's four views run on the int8 graph where the model has one (built once, cached in the models
+	// folder), Speed's one view too; without one, High runs the model on two views.
+	const highOnInt8 = quality === 'high' && hasInt8Graph(modelChoice);
 	// No cancel signal: sessions and downloads are shared with other items and executions.
 	const segmentationModel = (): Promise<SegmentationModel> =>
-		loadSegmentationModel(choice ?? { id: defaultModel('segmentation').id }, { log, modelsDir, precision: quality === 'speed' ? 'int8' : 'float' });
+		loadSegmentationModel(modelChoice, { log, modelsDir, precision: quality === 'speed' || highOnInt8 ? 'int8' : 'float' });
 
 	/** The matte and the foreground: blur-fusion colours when refining, else the input's own (a matte-only job ignores them). */
 	async function segmentLocally(input: Buffer, limits: DecodeLimits, guidedUpsampling: boolean, refine: boolean): Promise<EngineCutout> {
@@ -43,7 +47,8 @@ export function localEngine(options: LocalEngineOptions = {}): Engine {
 		const decodeMs = lap();
 		const model = await segmentationModel();
 		lap();
-		const { matte, inferMs } = await segmentImage(decoded, model, { resolution, quality, upsampling: guidedUpsampling ? 'guided' : 'linear' });
+		const upsampling = guidedUpsampling ? 'guided' : 'linear';
+		const { matte, inferMs } = await segmentImage(decoded, model, { resolution, quality, upsampling, highViewsModel: highOnInt8 ? model : undefined });
 		// segmentImage times the model alone; the rest of its work (upsampling) counts as refinement.
 		const refineStart = lap() - Math.round(inferMs);
 		// In place: nothing reads the decoded colours after this.
@@ -77,7 +82,7 @@ export function localEngine(options: LocalEngineOptions = {}): Engine {
 				subjectMatte: async () => {
 					const model = await segmentationModel();
 					subjectModel = model.id;
-					return (await segmentImage(decoded, model, { resolution, quality })).matte;
+					return (await segmentImage(decoded, model, { resolution, quality, highViewsModel: highOnInt8 ? model : undefined })).matte;
 				},
 			};
 			const { mode, plane } = await resolveHoles(size, request, job.limits);

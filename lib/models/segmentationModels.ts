@@ -69,6 +69,11 @@ export async function floatGraph(model: CatalogModel, weights: ModelWeights): Pr
 	return model.output.name ? pruneToOutput(widened, model.output.name) : widened;
 }
 
+/** Whether the model has an int8 graph: a catalog model shipped with a calibration table. */
+export function hasInt8Graph(choice: SegmentationModelChoice): boolean {
+	return 'id' in choice && findModel(choice.id, 'segmentation').int8Calibration !== undefined;
+}
+
 interface Int8Table {
 	calibration: CalibrationTable;
 	/** Names the int8 graph: the rewrite's version and the table's hash, which the cache is keyed by. */

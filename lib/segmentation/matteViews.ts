@@ -112,11 +112,11 @@ export function touchedSides(matte: Buffer, size: number): Record<keyof Margins,
 	};
 }
 
-/** Share of the model's square reflected beyond each side the subject touches, in High's second view. */
+/** Share of the model's square reflected beyond each side the subject touches, in High's reflected views. */
 export const REFLECT_SHARE = 0.1;
 
 /**
- * High's second view: the mirror image, reflected across its edges into margins of REFLECT_SHARE on the sides
+ * High's mirror view: the mirror image, reflected across its edges into margins of REFLECT_SHARE on the sides
  * the subject touches and MARGIN_SHARE on the others. A subject cut by the frame then continues past it
  * instead of ending at the model's border, where ISNet tends to fade it out (half-transparent chins of
  * close-ups); elsewhere the margin gives the whole subject room, as the model saw objects in training.
@@ -130,4 +130,15 @@ export function mirrorViewFor(plainMatte: Buffer, size: number, reflectShare = R
 		kernel: PLAIN_VIEW.kernel,
 		marginFill: 'mirror',
 	};
+}
+
+/**
+ * High's views after the plain one: the mirror view (mirrorViewFor), the image reflected into the same
+ * margins, and the mirror image without margins. All four run on the model's int8 graph (Matte Quality
+ * "Speed"'s, a forward pass ≈ 0.4 of a float one), so they take about 1.8× one float view; chosen among sets
+ * of views on alphamatting and ecssd_subset, confirmed on ecssd_val and border_val (bench/RESULTS.md).
+ */
+export function highViewsFor(plainMatte: Buffer, size: number): MatteView[] {
+	const mirrored = mirrorViewFor(plainMatte, size);
+	return [mirrored, { ...mirrored, mirror: false }, { ...PLAIN_VIEW, mirror: true }];
 }

@@ -5,7 +5,7 @@ import { toInputTensor, runSegmentation } from '../inference/segment';
 import { multiplyMattes } from '../matte/composite';
 import { guidedUpsample } from '../matte/guidedFilter';
 import { matteToImageSize } from '../matte/resize';
-import { joinMattes, mirrorPlanes, mirrorViewFor, PLAIN_VIEW, type MatteView, type RunView, viewMatteToGrid } from './matteViews';
+import { highViewsFor, joinMattes, mirrorPlanes, mirrorViewFor, PLAIN_VIEW, type MatteView, type RunView, viewMatteToGrid, viewName } from './matteViews';
 import type { SegmentationModel } from '../models/segmentationModels';
 import type { DecodedImage } from '../image/decode';
 
@@ -19,11 +19,13 @@ export type OperatingResolution = 'native' | number;
 export type MatteUpsampling = 'linear' | 'guided';
 
 /**
- * 'standard' runs the model once on the image (Lanczos-3 resize into the model's square). 'high' also runs
- * it on the mirror image reflected into margins (10 % where the subject touches the border, 2.5 % elsewhere)
- * and joins the two mattes by a power mean (lib/segmentation/matteViews.ts; the figures per set are in
- * bench/RESULTS.md). 'speed' is one pass like 'standard', of the model's int8 graph: the caller loads that
- * model (loadSegmentationModel's precision 'int8').
+ * 'standard' runs the model once on the image (Lanczos-3 resize into the model's square). 'high' runs the
+ * model's int8 graph on four views (the image; the mirror image and the image reflected into margins, 10 %
+ * where the subject touches the border and 2.5 % elsewhere; the mirror image) and joins the four mattes by a
+ * power mean (lib/segmentation/matteViews.ts; the figures per set are in bench/RESULTS.md); for a model
+ * without an int8 graph, the model itself on the image and the reflected mirror view. 'speed' is one pass like
+ * 'standard', of the model's int8 graph. The caller loads the int8 graph (loadSegmentationModel's precision
+ * 'int8'): as the model for 'speed', as highViewsModel for 'high'.
  */
 export type MatteQuality = 'standard' | 'high' | 'speed';
 export const MATTE_QUALITIES: readonly MatteQuality[] = ['standard', 'high', 'speed'];
@@ -32,6 +34,11 @@ export interface SegmentOptions {
 	resolution?: OperatingResolution;
 	upsampling?: MatteUpsampling;
 	quality?: MatteQuality;
+	/**
+	 * The int8 graph of `model`, on which 'high' runs all four of its views; without it (a model with none),
+	 * 'high' runs `model` on the image and the reflected mirror view, in about the same time.
+	 */
+	highViewsModel?: SegmentationModel;
 }
 
 export interface SegmentationResult {
@@ -63,14 +70,18 @@ export async function segmentImage(
 	options: SegmentOptions = {},
 	render: RenderView = renderView,
 ): Promise<SegmentationResult> {
-	const { resolution = 'native', upsampling = 'linear', quality = 'standard' } = options;
+	const { resolution = 'native', upsampling = 'linear', quality = 'standard', highViewsModel } = options;
 	if (!MATTE_QUALITIES.includes(quality)) {
 		throw new CutoutError('invalid_option', `Matte quality must be one of ${MATTE_QUALITIES.map((name) => `"${name}"`).join(', ')}, got "${String(quality)}"`);
 	}
 	const size = operatingSize(model, resolution);
 	const started = performance.now();
-	const runView: RunView = async (view) => viewMatteToGrid(await render(image, model, size, view), size, view);
-	const lowResolutionMatte = await matteForQuality(quality, size, runView);
+	const tensors: InputTensors = new Map();
+	const runOn =
+		(viewModel: SegmentationModel): RunView =>
+		async (view) =>
+			viewMatteToGrid(await render(image, viewModel, size, view, tensors), size, view);
+	const lowResolutionMatte = await matteForQuality(quality, size, runOn(model), highViewsModel && runOn(highViewsModel));
 	const inferMs = performance.now() - started;
 	const grid = { width: size, height: size };
 	const upsampled =
@@ -81,20 +92,41 @@ export async function segmentImage(
 	return { matte, lowResolutionMatte, grid, inferMs };
 }
 
-/** The model's size×size matte of one view of the image, as the model saw it (mirrored, with margins). */
-export type RenderView = (image: DecodedImage, model: SegmentationModel, size: number, view: MatteView) => Promise<Buffer>;
+/**
+ * The model input tensors one call has made of one image, by their view apart from the mirror: High's four
+ * views need two resizes of the image (its models share a contract).
+ */
+export type InputTensors = Map<string, Float32Array>;
 
-export const renderView: RenderView = async (image, model, size, view) => {
-	const { crop } = view;
-	const rgb = crop ? await sharp(image.rgb, { raw: { width: image.width, height: image.height, channels: 3 } }).extract(crop).raw().toBuffer() : image.rgb;
-	const { width, height } = crop ?? image;
-	const tensor = await toInputTensor(rgb, width, height, size, model.contract.input, view.margins, view.kernel, view.marginFill);
+/** The model's size×size matte of one view of the image, as the model saw it (mirrored, with margins). */
+export type RenderView = (image: DecodedImage, model: SegmentationModel, size: number, view: MatteView, tensors?: InputTensors) => Promise<Buffer>;
+
+export const renderView: RenderView = async (image, model, size, view, tensors = new Map()) => {
+	const key = `${size}-${viewName({ ...view, mirror: false })}`;
+	let tensor = tensors.get(key);
+	if (!tensor) {
+		const { crop } = view;
+		const rgb = crop ? await sharp(image.rgb, { raw: { width: image.width, height: image.height, channels: 3 } }).extract(crop).raw().toBuffer() : image.rgb;
+		const { width, height } = crop ?? image;
+		tensor = await toInputTensor(rgb, width, height, size, model.contract.input, view.margins, view.kernel, view.marginFill);
+		tensors.set(key, tensor);
+	}
 	return runSegmentation(model.session, model.contract, view.mirror ? mirrorPlanes(tensor, size, 3) : tensor, size);
 };
 
-/** The size×size matte for a quality, from the views `runView` returns (the model's, or a cache of them). */
-export async function matteForQuality(quality: MatteQuality, size: number, runView: RunView): Promise<Buffer> {
-	const plain = await runView(PLAIN_VIEW);
-	if (quality !== 'high') return plain;
-	return joinMattes([plain, await runView(mirrorViewFor(plain, size))]);
+/**
+ * The size×size matte for a quality, from the views `runView` returns (the model's, or a cache of them);
+ * High's four views come from `runHighViews` (the int8 graph's), or without it High is the model's image
+ * and reflected mirror view.
+ */
+export async function matteForQuality(quality: MatteQuality, size: number, runView: RunView, runHighViews?: RunView): Promise<Buffer> {
+	if (quality !== 'high') return runView(PLAIN_VIEW);
+	if (!runHighViews) {
+		const plain = await runView(PLAIN_VIEW);
+		return joinMattes([plain, await runView(mirrorViewFor(plain, size))]);
+	}
+	const plain = await runHighViews(PLAIN_VIEW);
+	const mattes = [plain];
+	for (const view of highViewsFor(plain, size)) mattes.push(await runHighViews(view));
+	return joinMattes(mattes);
 }

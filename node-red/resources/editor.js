@@ -69,7 +69,7 @@ window.CutoutEditor =
 			];
 			var qualities = [
 				['standard', 'Standard'],
-				['high', 'High (two passes, about twice the time)'],
+				['high', 'High (more views, about twice the time)'],
 				['speed', 'Speed (int8, ISNet General only)'],
 			];
 			return [

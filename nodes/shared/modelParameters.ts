@@ -105,7 +105,7 @@ export const segmentationModelProperties: INodeProperties[] = [
 				name: 'High (2× Slower)',
 				value: 'high',
 				description:
-					'Runs the model twice, on the image and on its mirror image extended by reflection (more where the subject is cut by the frame), and joins the two: fewer missed or faded parts, about twice the inference time',
+					'Runs an 8-bit integer version of the model (as Speed; built and cached in the models folder on first use) on four views: the image; the image and its mirror image extended by reflection (more where the subject is cut by the frame); the mirror image. Joins the four mattes: fewer missed or faded parts, about 1.8× the inference time. Models without an integer version (all but ISNet General) run twice instead, on the image and on the reflected mirror image.',
 			},
 			{
 				name: 'Speed (Int8)',

@@ -12,7 +12,7 @@ import { makeScene, maskIoU, rawPixels, sceneAsJpeg } from '../helpers/scene';
 const limits = { maxPixels: 64_000_000, maxInputBytes: 100 * 1024 * 1024 };
 
 /** Slow: builds the int8 graph from the real model in an empty models folder (20–70 s on 2 cores). */
-describe('the embedded ISNet as int8 (Matte Quality "Speed")', () => {
+describe('the embedded ISNet as int8 (Matte Quality "Speed", and High\'s added views)', () => {
 	afterAll(releaseSessions);
 
 	it('runs Matte Quality "Speed" on an int8 graph built from the calibration table and cached in a folder of its own', async () => {
@@ -20,17 +20,21 @@ describe('the embedded ISNet as int8 (Matte Quality "Speed")', () => {
 		try {
 			const scene = makeScene(800, 600);
 			const jpeg = await sceneAsJpeg(scene);
+			const dir = cacheDir(modelsDir, 'isnet-general-fp16', 'int8');
 			const masks = [];
-			for (const matteQuality of ['standard', 'speed'] as const) {
+			// High first: its added views run on the int8 graph, so it is the one that builds it.
+			for (const matteQuality of ['high', 'standard', 'speed'] as const) {
 				const result = await removeBackground(jpeg, localEngine({ segmentationModel: 'isnet-general-fp16', matteQuality, modelsDir }), { limits });
 				masks.push((await rawPixels(result.mask!.data)).data);
+				if (matteQuality === 'high') expect((await readdir(dir)).some((name) => name.endsWith('.json'))).toBe(true);
 			}
-			const [float, int8] = masks;
+			const [high, float, int8] = masks;
 			expect(maskIoU(int8, scene.mask)).toBeGreaterThanOrEqual(0.9);
 			expect(maskIoU(int8, float)).toBeGreaterThan(0.98);
 			expect(int8.equals(float)).toBe(false);
+			expect(maskIoU(high, scene.mask)).toBeGreaterThanOrEqual(0.9);
+			expect(high.equals(float)).toBe(false);
 
-			const dir = cacheDir(modelsDir, 'isnet-general-fp16', 'int8');
 			const manifestName = (await readdir(dir)).find((name) => name.endsWith('.json'))!;
 			const manifest = JSON.parse(await readFile(join(dir, manifestName), 'utf8')) as { file: string; derivation: string };
 			expect(manifest.derivation).toMatch(/^int8-v\d+-[0-9a-f]{16}$/);

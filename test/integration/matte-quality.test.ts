@@ -3,11 +3,11 @@ import type { DecodedImage } from '../../lib/image/decode';
 import { toInputTensor } from '../../lib/inference/segment';
 import { releaseSessions } from '../../lib/inference/sessions';
 import { loadSegmentationModel, type SegmentationModel } from '../../lib/models/segmentationModels';
-import { joinMattes, type MatteView, mirrorPlanes, mirrorViewFor, PLAIN_VIEW, touchedSides, viewMatteToGrid } from '../../lib/segmentation/matteViews';
-import { type MatteQuality, renderView, segmentImage } from '../../lib/segmentation/segmentImage';
+import { highViewsFor, joinMattes, type MatteView, mirrorPlanes, mirrorViewFor, PLAIN_VIEW, touchedSides, viewMatteToGrid, viewName } from '../../lib/segmentation/matteViews';
+import { type MatteQuality, type RenderView, renderView, segmentImage } from '../../lib/segmentation/segmentImage';
 import { makeScene, maskIoU } from '../helpers/scene';
 
-/** Matte Quality "high" (the image, and its mirror image reflected into margins, joined by a power mean) on the real U²-Net-P model. */
+/** Matte Quality "high" (the image and three more views, among them its mirror image reflected into margins, joined by a power mean) on the real U²-Net-P model. */
 describe('Matte Quality', () => {
 	let model: SegmentationModel;
 	const scene = makeScene(480, 320);
@@ -49,10 +49,11 @@ describe('Matte Quality', () => {
 		expect([...joined]).toEqual([...first].map((a, i) => powerMean(a, second[i])));
 		expect([...joined]).toEqual([0, 161, 255, 100, 136, 99]);
 		expect([...joinMattes([second, first])]).toEqual([...joined]);
-		// More views, another exponent: one view alone at 255 among four keeps 255 × (1/4)^(1/1.5) ≈ 101; at 1, the mean.
+		// Four views, as High joins them: one view alone at 255 keeps 255 × (1/4)^(1/1.5) ≈ 101; at exponent 1, the mean.
 		const none = Buffer.alloc(1);
 		expect([...joinMattes([Buffer.from([255]), none, none, none])]).toEqual([101]);
 		expect([...joinMattes([Buffer.from([255]), none, none, none], 1)]).toEqual([64]);
+		expect([...joinMattes([Buffer.from([90]), Buffer.from([90]), Buffer.from([90])])]).toEqual([90]);
 	});
 
 	it('maps a view with margins back to the plain geometry: mirrored back, margins cropped, stretched', async () => {
@@ -68,7 +69,7 @@ describe('Matte Quality', () => {
 		expect([...mirrored]).toEqual([...grid]);
 	});
 
-	it('"high" joins the image and its mirror view, reflected beyond the border the subject touches', async () => {
+	it('"high" joins the image with its mirror view and the image reflected beyond the border the subject touches, and the mirror image', async () => {
 		// The subject cut by the bottom border: the lower 60 % of the scene.
 		const cut = { ...image, rgb: scene.rgb.subarray(0, 480 * 230 * 3), height: 230 };
 		const size = model.contract.input.size;
@@ -76,15 +77,29 @@ describe('Matte Quality', () => {
 		const mirrorView = mirrorViewFor(plain, size);
 		expect(mirrorView.margins.bottom).toBe(Math.round(size * 0.1));
 		expect(mirrorView.margins.top).toBe(Math.round(size * 0.025));
-		const mirrored = await viewMatteToGrid(await renderView(cut, model, size, mirrorView), size, mirrorView);
+		const views = highViewsFor(plain, size);
+		expect(views).toEqual([mirrorView, { ...mirrorView, mirror: false }, { ...PLAIN_VIEW, mirror: true }]);
+		const rendered = new Map([[viewName(PLAIN_VIEW), plain]]);
+		for (const view of views) rendered.set(viewName(view), await renderView(cut, model, size, view));
+		const mattes = await Promise.all([PLAIN_VIEW, ...views].map((view) => viewMatteToGrid(rendered.get(viewName(view))!, size, view)));
 
-		const high = await segmentImage(cut, model, { quality: 'high' });
-		const standard = await segmentImage(cut, model);
+		// With highViewsModel (the int8 graph, in the engine) all four views run there: here the same session
+		// under another name, so that the routing shows.
+		const ranOn: string[] = [];
+		const recording: RenderView = async (decoded, on, gridSize, view, tensors) => {
+			ranOn.push(on.id);
+			return renderView(decoded, on, gridSize, view, tensors);
+		};
+		const high = await segmentImage(cut, model, { quality: 'high', highViewsModel: { ...model, id: 'int8 stand-in' } }, recording);
+		expect(ranOn).toEqual(['int8 stand-in', 'int8 stand-in', 'int8 stand-in', 'int8 stand-in']);
 		expect(high.grid).toEqual({ width: size, height: size });
-		expect([...standard.lowResolutionMatte]).toEqual([...plain]);
-		expect([...high.lowResolutionMatte]).toEqual([...joinMattes([plain, mirrored])]);
+		expect([...high.lowResolutionMatte]).toEqual([...joinMattes(mattes)]);
 		expect(maskIoU(high.matte, scene.mask.subarray(0, 480 * 230))).toBeGreaterThan(0.8);
-		expect(maskIoU(high.matte, standard.matte)).toBeLessThan(1);
+		// Without it (a model with no int8 graph, as U²-Net-P) High runs the model on the image and the mirror view.
+		const twoViews = await segmentImage(cut, model, { quality: 'high' });
+		expect([...twoViews.lowResolutionMatte]).toEqual([...joinMattes(mattes.slice(0, 2))]);
+		expect([...twoViews.lowResolutionMatte]).not.toEqual([...plain]);
+		expect(maskIoU(twoViews.matte, scene.mask.subarray(0, 480 * 230))).toBeGreaterThan(0.8);
 	});
 
 	it('shows the model only the crop of a crop view', async () => {
