@@ -80,7 +80,7 @@ export default [
 	},
 	// The Node-RED package: plain JS node files (CommonJS) and the editor script (a browser script on Node-RED's
 	// jQuery and RED). core/ and models/ are build output (npm run build:node-red).
-	{ ignores: ['node-red/core/', 'node-red/models/'] },
+	{ ignores: ['node-red/core/', 'node-red/models/', 'bench/out/'] },
 	{
 		files: ['node-red/nodes/**/*.js'],
 		...js.configs.recommended,
