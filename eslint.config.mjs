@@ -79,7 +79,7 @@ export default [
 		languageOptions: { sourceType: 'commonjs', globals: globals.node },
 	},
 	// The Node-RED package: plain JS node files (CommonJS) and the editor script (a browser script on Node-RED's
-	// jQuery and RED). core/ and models/ are build output (npm run build:node-red).
+	// jQuery and RED). core/ and models/ are build output (npm run build:node-red), as is bench/out/ (npm run bench).
 	{ ignores: ['node-red/core/', 'node-red/models/', 'bench/out/'] },
 	{
 		files: ['node-red/nodes/**/*.js'],
