@@ -32,5 +32,6 @@ module.exports = operationNode('cutout-inpaint', {
 			dilation: optionalInteger(config.dilation, 'Dilation'),
 			format: config.format || 'png',
 			quality: optionalInteger(config.quality, 'Quality'),
+			pngEffort: config.pngEffort || undefined,
 		}),
 });

@@ -17,6 +17,7 @@ module.exports = operationNode('cutout-remove-background', {
 			format: config.format || 'png',
 			background: config.background === 'color' || config.format === 'jpeg' ? parseColor(config.backgroundColor) : undefined,
 			quality: optionalInteger(config.quality, 'Quality'),
+			pngEffort: config.pngEffort || undefined,
 			includeMask: config.includeMask !== false,
 			cropMargin: config.crop ? (optionalInteger(config.cropMargin, 'Crop margin') ?? 0) : undefined,
 			refineForeground: config.refineForeground !== false,

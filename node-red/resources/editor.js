@@ -54,6 +54,13 @@ window.CutoutEditor =
 			return '<div class="' + (local ? 'form-row cutout-local' : 'form-row') + '">' + caption + input + '</div>';
 		}
 
+		/** PNG Effort, as on the n8n nodes: zlib level 1, 4 or 9 with row filters (README, Remove Background). */
+		var PNG_EFFORTS = [
+			['fast', 'Fast (files about 5 % larger)'],
+			['balanced', 'Balanced'],
+			['small', 'Small (2-3 % smaller, 3-5× the time)'],
+		];
+
 		function select(name, options) {
 			var items = options.map(function (option) {
 				return '<option value="' + option[0] + '">' + option[1] + '</option>';
@@ -85,7 +92,7 @@ window.CutoutEditor =
 			].join('\n');
 		}
 
-		/** The rows every Cutout node ends with: the output format (and quality, for the lossy ones), where the result goes, the name. */
+		/** The rows every Cutout node ends with: the output format (quality for the lossy ones, effort for PNG), where the result goes, the name. */
 		function outputRows(spec) {
 			var rows = [row('format', 'fa-file-image-o', 'Format', select('format', spec.formats))];
 			if (spec.qualityFormats) {
@@ -93,6 +100,7 @@ window.CutoutEditor =
 					row('quality', 'fa-tachometer', 'Quality', '<input type="text" id="node-input-quality" placeholder="encoder default (1-100)" />'),
 				);
 			}
+			if (spec.pngEffort) rows.push(row('pngEffort', 'fa-compress', 'PNG effort', select('pngEffort', PNG_EFFORTS)));
 			rows.push(row('property', 'fa-sign-out', 'Output to', '<input type="text" id="node-input-property" />'));
 			rows.push(row('name', 'fa-tag', 'Name', '<input type="text" id="node-input-name" />'));
 			return rows.join('\n');
@@ -118,6 +126,7 @@ window.CutoutEditor =
 				property: { value: 'payload', required: true },
 			};
 			if (spec.qualityFormats) defaults.quality = { value: '', validate: RED.validators.regex(/^$|^([1-9]\d?|100)$/) };
+			if (spec.pngEffort) defaults.pngEffort = { value: 'balanced' };
 			return defaults;
 		}
 
@@ -149,7 +158,7 @@ window.CutoutEditor =
 		/**
 		 * Registers a Cutout node: its template (already on the page) gains the shared rows around its own, its
 		 * settings the shared ones. `spec`: operation, label, icon, modelLabel, formats ([value, label], the first
-		 * the default), qualityFormats (those that take a quality), defaults, oneditprepare.
+		 * the default), qualityFormats (those that take a quality), pngEffort (a PNG effort row), defaults, oneditprepare.
 		 */
 		function register(type, spec) {
 			var template = $('script[data-template-name="' + type + '"]');
@@ -170,6 +179,11 @@ window.CutoutEditor =
 					if (spec.qualityFormats) {
 						showWhen('#node-input-quality', '#node-input-format', function () {
 							return spec.qualityFormats.indexOf($('#node-input-format').val()) >= 0;
+						});
+					}
+					if (spec.pngEffort) {
+						showWhen('#node-input-pngEffort', '#node-input-format', function () {
+							return $('#node-input-format').val() === 'png';
 						});
 					}
 					if (spec.oneditprepare) spec.oneditprepare.call(this);

@@ -158,6 +158,7 @@ describe('Node-RED nodes over the core (local engine)', () => {
 				{ id: 'rb', type: 'cutout-remove-background', wires: [['out']] },
 				{ id: 'reserved', type: 'cutout-remove-background', property: 'cutout', wires: [['out']] },
 				{ id: 'inpaint', type: 'cutout-inpaint', wires: [['out']] },
+				{ id: 'effort', type: 'cutout-remove-background', model: 'u2netp', pngEffort: 'max', wires: [['out']] },
 				// Not named 'hosted': Node-RED takes a string property equal to a node id for a reference to that node.
 				{ id: 'matte', type: 'cutout-alpha-matte', engine: 'hosted', wires: [['out']] },
 				{ id: 'out', type: 'helper' },
@@ -172,6 +173,8 @@ describe('Node-RED nodes over the core (local engine)', () => {
 			['rb', {}, 'empty_input', /msg\.payload holds no image/],
 			['reserved', { payload: input }, 'invalid_option', /msg\.cutout would be overwritten/],
 			['inpaint', { payload: input, mask: 'white.png' }, 'invalid_option', /msg\.mask is a string/],
+			// The node's PNG effort reaches the core, which names the bad value.
+			['effort', { payload: input }, 'invalid_option', /PNG effort "max"/],
 			['inpaint', { payload: input, box: [1, 2, 3, 4] }, 'invalid_bbox', /msg\.box is an array/],
 			['inpaint', { payload: input, box: { x: 0, y: 0, width: 0, height: 10 } }, 'invalid_bbox', /box/i],
 			['matte', { payload: input }, 'invalid_option', /no Cutout provider/],
