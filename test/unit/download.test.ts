@@ -322,7 +322,9 @@ describe('ensurePinnedFile', () => {
 		const stalled = stallAfter(2_000_000);
 		server.route(MODEL_ROUTE, stalled.handler);
 		const children = Array.from({ length: 3 }, () => runChild(join(REPO_DIR, 'lib/models/download/index.ts'), pin().url, dest));
-		const waiting = () => children.filter((child) => /Waiting for process \d+ on .+ to finish fetching u2netp\.onnx/.test(child.output)).length;
+		// A waiter that reads the lock between its creation and its first write cannot name the owner yet.
+		const waiting = () =>
+			children.filter((child) => /Waiting for (process \d+ on .+|another process) to finish fetching u2netp\.onnx/.test(child.output)).length;
 
 		// Hold the first download until both other processes are seen waiting on its lock.
 		// Three ts-node processes start here: on a busy 2-core machine that alone can take tens of seconds.
