@@ -30,6 +30,25 @@ function inflateIdat(png: Buffer): Buffer {
 	return inflateSync(Buffer.concat(parts));
 }
 
+/**
+ * Rows filtered byte by byte as the PNG specification writes Sub and Up, each row keeping the one with the
+ * smaller sum of |signed byte| (Up on a tie): what the encoder's word-wise filter must produce.
+ */
+function referenceScanlines(bytes: Uint8Array, width: number, height: number, channels: number): Buffer {
+	const stride = width * channels;
+	const out = Buffer.alloc(height * (stride + 1));
+	const cost = (row: number[]) => row.reduce((sum, byte) => sum + (byte < 128 ? byte : 256 - byte), 0);
+	for (let y = 0; y < height; y++) {
+		const at = y * stride;
+		const sub = Array.from({ length: stride }, (_, x) => (bytes[at + x] - (x >= channels ? bytes[at + x - channels] : 0)) & 255);
+		const up = Array.from({ length: stride }, (_, x) => (bytes[at + x] - (y > 0 ? bytes[at + x - stride] : 0)) & 255);
+		const useSub = cost(sub) < cost(up);
+		out[y * (stride + 1)] = useSub ? 1 : 2;
+		out.set(useSub ? sub : up, y * (stride + 1) + 1);
+	}
+	return out;
+}
+
 describe('PNG strip encoder', () => {
 	const width = 97;
 	const height = 61;
@@ -98,6 +117,29 @@ describe('PNG strip encoder', () => {
 		const twice = new PngStripEncoder(width, height, { level: 4, filters: true });
 		twice.add({ rgb }, 0, 10);
 		expect(() => twice.add({ rgb }, 5, 12)).toThrow('row 5 was already added');
+	});
+
+	it.each([
+		['RGBA', 'rgba' as const, 4],
+		['greyscale', 'grey' as const, 1],
+		['RGB', 'rgb' as const, 3],
+	])('filters %s rows as Sub or Up byte by byte would, across transparent runs and rows that end where the row above goes on', async (_, layout, channels) => {
+		// A subject that grows, shrinks, moves and vanishes from row to row, on a zero background.
+		const random = mulberry32(11);
+		const alpha = Buffer.alloc(width * height);
+		for (let y = 0; y < height; y++) {
+			if (y % 9 === 4) continue;
+			const from = Math.floor(random() * width * 0.6);
+			const to = Math.min(width, from + 1 + Math.floor(random() * width * 0.5));
+			for (let x = from; x < to; x++) alpha[y * width + x] = random() < 0.2 ? 255 : 1 + Math.floor(random() * 254);
+		}
+		const colours = Buffer.from(rgb);
+		for (let i = 0; i < alpha.length; i++) if (alpha[i] === 0) colours.fill(0, i * 3, i * 3 + 3);
+		const pixels = layout === 'rgba' ? { rgb: colours, alpha } : layout === 'grey' ? { grey: alpha } : { rgb: colours };
+		const bytes = layout === 'rgba' ? Buffer.from(Array.from(alpha, (a, i) => [colours[i * 3], colours[i * 3 + 1], colours[i * 3 + 2], a]).flat()) : layout === 'grey' ? alpha : colours;
+		const encoder = new PngStripEncoder(width, height, { level: 4, filters: true }, layout);
+		encoder.add(pixels, 17, 40);
+		expect(inflateIdat(await encoder.finish(pixels)).equals(referenceScanlines(bytes, width, height, channels))).toBe(true);
 	});
 
 	it('filters rows: the filtered file is smaller than the unfiltered one on smooth content', async () => {
