@@ -55,11 +55,13 @@ const FILE_TYPES: Readonly<Record<CutoutOutputFormat, Omit<EncodedImage, 'data'>
  * Its filters cost little, so every effort filters: unfiltered rows made photographic files 1.4–1.5× as large
  * for no time saved (bench/RESULTS.md). 'balanced' is zlib level 4; 'fast' level 1, files ≈ 5 % larger in
  * 75–85 % of the time; 'small' level 9, 2–3 % smaller in 3–5× the time. On 17 photos, full frame and cut
- * out: bench/RESULTS.md and the README's Remove Background section.
+ * out: bench/RESULTS.md and the README's Remove Background section. 'fast' and 'balanced' deflate mattes
+ * and sparse colour strips as runs (lib/image/pngStrips.ts): as small and several times faster there;
+ * 'small' leaves zlib's full search on everywhere.
  */
 const PNG_EFFORTS: Readonly<Record<PngEffort, PngStripOptions>> = {
-	fast: { level: 1, filters: true },
-	balanced: { level: 4, filters: true },
+	fast: { level: 1, filters: true, runLengths: true },
+	balanced: { level: 4, filters: true, runLengths: true },
 	small: { level: 9, filters: true },
 };
 /** sharp's default effort 4 takes ~11 s on 12 MP RGBA; 3 takes ~2.5 s for a file ~9% larger. */

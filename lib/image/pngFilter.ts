@@ -21,6 +21,11 @@ const FILTER_NONE = 0;
 const FILTER_SUB = 1;
 const FILTER_UP = 2;
 
+export interface FilteredRows {
+	scanlines: Buffer;
+	nonZeroWords: number;
+}
+
 /** Words [from, to) of a row. */
 interface Span {
 	from: number;
@@ -58,6 +63,8 @@ export class RowFilter {
 	private above: Uint32Array;
 	private readonly sub: Uint32Array;
 	private readonly up: Uint32Array;
+	/** Non-zero words of the last row's Sub and Up (filterWords). */
+	private nonZero = { sub: 0, up: 0 };
 	/** Each row buffer's bytes, made once: a view per row would be garbage on every row. */
 	private readonly bytes = new Map<Uint32Array, Uint8Array>();
 
@@ -78,13 +85,16 @@ export class RowFilter {
 
 	/**
 	 * Rows [y0, y1) as scanlines (filter byte + filtered row each), written to the start of `into`; row y0 − 1
-	 * is read as the Up filter's context.
+	 * is read as the Up filter's context. `nonZeroWords` counts the filtered words that are not zero (every
+	 * word when rows are not filtered), for the compressor to tell sparse rows from dense ones.
 	 */
-	rows(y0: number, y1: number, into: Buffer): Buffer {
+	rows(y0: number, y1: number, into: Buffer): FilteredRows {
 		const length = (y1 - y0) * (this.stride + 1);
 		if (into.length < length) throw new Error(`RowFilter: ${into.length} bytes cannot hold ${y1 - y0} scanlines of ${this.stride + 1}`);
 		const out = into.subarray(0, length);
 		this.above.fill(0);
+		this.nonZero = { sub: 0, up: 0 };
+		let nonZeroWords = 0;
 		let aboveSpan = EMPTY_SPAN;
 		if (y0 > 0 && this.filters) {
 			this.readRow(y0 - 1, this.above);
@@ -96,12 +106,14 @@ export class RowFilter {
 			if (!this.filters) {
 				out[at] = FILTER_NONE;
 				out.set(this.bytes.get(this.current)!, at + 1);
+				nonZeroWords += this.words;
 			} else {
 				const span = this.nonZeroSpan(this.current);
 				// Sub reaches one word past the row's last non-zero word; Up reaches wherever the row above is not zero.
 				const from = Math.min(span.from, aboveSpan.from);
 				const to = Math.max(Math.min(this.words, span.to + 1), aboveSpan.to);
 				const type = from < to ? this.filterWords(from, to) : FILTER_UP;
+				nonZeroWords += type === FILTER_SUB ? this.nonZero.sub : this.nonZero.up;
 				out[at] = type;
 				// Outside [from, to) both filters give zeros.
 				const start = Math.min(this.stride, from * 4);
@@ -115,7 +127,7 @@ export class RowFilter {
 			this.above = this.current;
 			this.current = previous;
 		}
-		return out;
+		return { scanlines: out, nonZeroWords };
 	}
 
 	/** The words [from, to) outside which a row is all zeros (transparent runs, background of a mask). */
@@ -129,8 +141,9 @@ export class RowFilter {
 	}
 
 	/**
-	 * Sub and Up of the current row's words [from, to), and which of them to keep. Words outside are zero in
-	 * both filters, so they add nothing to either cost: the choice is the one over the whole row.
+	 * Sub and Up of the current row's words [from, to), and which of them to keep (their non-zero words in
+	 * `nonZero`). Words outside are zero in both filters, so they add nothing to either cost: the choice is
+	 * the one over the whole row.
 	 */
 	private filterWords(from: number, to: number): number {
 		const { current, above, sub, up } = this;
@@ -138,6 +151,8 @@ export class RowFilter {
 		const shift = this.channels * 8;
 		let subCost = 0;
 		let upCost = 0;
+		let subWords = 0;
+		let upWords = 0;
 		let previous = from > 0 ? current[from - 1] : 0;
 		for (let k = from; k < to; k++) {
 			const word = current[k];
@@ -153,9 +168,13 @@ export class RowFilter {
 			const u = bytewiseDifference(word, aboveWord);
 			sub[k] = s;
 			up[k] = u;
+			if (s !== 0) subWords++;
+			if (u !== 0) upWords++;
 			subCost += ABSOLUTE_SUM[s & 0xffff] + ABSOLUTE_SUM[s >>> 16];
 			upCost += ABSOLUTE_SUM[u & 0xffff] + ABSOLUTE_SUM[u >>> 16];
 		}
+		this.nonZero.sub = subWords;
+		this.nonZero.up = upWords;
 		return subCost < upCost ? FILTER_SUB : FILTER_UP;
 	}
 }

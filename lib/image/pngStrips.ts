@@ -1,5 +1,6 @@
 import { constants, crc32, createDeflate } from 'node:zlib';
 
+import { firstNonZero, lastNonZero } from '../matte/stats';
 import { type PngChannels, RowFilter } from './pngFilter';
 
 /**
@@ -16,6 +17,11 @@ export interface PngStripOptions {
 	level: number;
 	/** Row filters (Sub or Up per row); without, every row is stored unfiltered (filter type None). */
 	filters: boolean;
+	/**
+	 * Deflate sparse strips as runs only (zlib's Z_RLE): greyscale ones (mattes) always, colour ones when
+	 * under a tenth of their filtered words are non-zero (a cutout's transparent surroundings, flat colour).
+	 */
+	runLengths?: boolean;
 }
 
 /**
@@ -55,6 +61,14 @@ const STRIPS = 8;
 const STRIP_BYTES = 4 << 20;
 /** Strips compressing at once while finish() filters: enough to keep both cores of a small machine busy. */
 const MAX_PENDING = 3;
+/**
+ * Below this share of non-zero filtered words a colour strip is deflated as runs. Measured with zlib level 4
+ * on the cutouts of 17 photos (../shared/eval/photos) and of the bench's 12 MP scene: at 0.1 the photos'
+ * files were the same size (5.034 vs 5.035 MB) and deflating took 5 % less time; the scene's cutout
+ * (11 % subject) deflated in 21 vs 85 ms, 2 % smaller. At 0.25 the photos grew 0.8 % for 15 % less time.
+ * Greyscale mattes were smaller as runs throughout (photos 0.403 vs 0.434 MB) in 11 vs 26 ms.
+ */
+const RUN_LENGTH_BELOW: Readonly<Record<PngChannels, number>> = { 1: Infinity, 3: 0.1, 4: 0.1 };
 /** PNG colour types (PNG specification, 11.2.2). */
 const COLOR_TYPES: Readonly<Record<PngChannels, number>> = { 1: 0, 3: 2, 4: 6 };
 
@@ -139,7 +153,9 @@ export class PngStripEncoder {
 	/** Filters rows [from, to) now and deflates them on the thread pool. */
 	private start(filter: RowFilter, from: number, to: number): void {
 		const buffer = this.spare.pop() ?? Buffer.allocUnsafeSlow(this.stripRows * (this.width * this.channels + 1));
-		const strip: Strip = { y0: from, settled: false, done: deflateStrip(filter.rows(from, to, buffer), this.options.level) };
+		const { scanlines, nonZeroWords } = filter.rows(from, to, buffer);
+		const sparse = this.options.runLengths === true && nonZeroWords < RUN_LENGTH_BELOW[this.channels] * (scanlines.length / 4);
+		const strip: Strip = { y0: from, settled: false, done: deflateStrip(scanlines, this.options.level, sparse ? constants.Z_RLE : constants.Z_DEFAULT_STRATEGY) };
 		const settle = () => {
 			strip.settled = true;
 			this.spare.push(buffer);
@@ -164,7 +180,13 @@ export class PngStripEncoder {
 		}
 		if (alpha) {
 			return (y, words) => {
-				for (let x = 0, i = y * width, p = i * 3; x < width; x++, i++, p += 3) {
+				// Transparent pixels at either end of the row (most of a cutout's frame) are skipped four at a time.
+				const row = y * width;
+				const first = firstNonZero(alpha, row, row + width) - row;
+				const end = first === width ? width : lastNonZero(alpha, row + first, row + width) + 1 - row;
+				words.fill(0, 0, first);
+				words.fill(0, end, width);
+				for (let x = first, i = row + first, p = i * 3; x < end; x++, i++, p += 3) {
 					const a = alpha[i];
 					words[x] = a === 0 ? 0 : plane[p] | (plane[p + 1] << 8) | (plane[p + 2] << 16) | (a << 24);
 				}
@@ -205,9 +227,9 @@ function adler32Combine(first: number, second: number, secondLength: number): nu
  * data can follow it) and then finished: the finished stream's last four bytes are the Adler-32 of the
  * scanlines, which PNG's one stream needs combined over all strips.
  */
-function deflateStrip(scanlines: Buffer, level: number): Promise<DeflatedStrip> {
+function deflateStrip(scanlines: Buffer, level: number, strategy: number): Promise<DeflatedStrip> {
 	return new Promise((resolve, reject) => {
-		const stream = createDeflate({ level, chunkSize: OUTPUT_CHUNK_BYTES });
+		const stream = createDeflate({ level, strategy, chunkSize: OUTPUT_CHUNK_BYTES });
 		const parts: Buffer[] = [];
 		let flushed = -1;
 		stream.on('data', (part: Buffer) => parts.push(part));

@@ -142,6 +142,30 @@ describe('PNG strip encoder', () => {
 		expect(inflateIdat(await encoder.finish(pixels)).equals(referenceScanlines(bytes, width, height, channels))).toBe(true);
 	});
 
+	it('deflates sparse strips as runs and dense ones with the full search, the pixels the same either way', async () => {
+		// Rows 0–39 hold a noisy subject over most of the width (dense); rows 40 on hold a sliver (sparse).
+		const random = mulberry32(19);
+		const alpha = Buffer.alloc(width * height);
+		for (let y = 0; y < height; y++) {
+			for (let x = y < 40 ? 2 : 90; x < (y < 40 ? width - 2 : 92); x++) alpha[y * width + x] = 1 + Math.floor(random() * 255);
+		}
+		const encode = async (runLengths: boolean, y0: number, y1: number) => {
+			const rows = Math.min(height, y1) - y0;
+			const pixels = { rgb: rgb.subarray(y0 * width * 3, (y0 + rows) * width * 3), alpha: alpha.subarray(y0 * width, (y0 + rows) * width) };
+			const png = await new PngStripEncoder(width, rows, { level: 4, filters: true, runLengths }, 'rgba').finish(pixels);
+			const decoded = await sharp(png).raw().toBuffer();
+			const expected = Buffer.from(Array.from(pixels.alpha, (a, i) => (a === 0 ? [0, 0, 0, 0] : [pixels.rgb[i * 3], pixels.rgb[i * 3 + 1], pixels.rgb[i * 3 + 2], a])).flat());
+			expect(decoded.equals(expected)).toBe(true);
+			return png;
+		};
+		expect((await encode(true, 0, 40)).equals(await encode(false, 0, 40))).toBe(true);
+		expect((await encode(true, 40, height)).equals(await encode(false, 40, height))).toBe(false);
+		const mask = { grey: alpha };
+		const masks = await Promise.all([true, false].map((runLengths) => new PngStripEncoder(width, height, { level: 4, filters: true, runLengths }, 'grey').finish(mask)));
+		expect(masks[0].equals(masks[1])).toBe(false);
+		expect((await sharp(masks[0]).toColourspace('b-w').raw().toBuffer()).equals(alpha)).toBe(true);
+	});
+
 	it('filters rows: the filtered file is smaller than the unfiltered one on smooth content', async () => {
 		const smooth = Buffer.alloc(width * height * 3);
 		for (let i = 0; i < smooth.length; i++) smooth[i] = (Math.floor(i / 3) % width) * 2 + Math.floor(i / (width * 3));
