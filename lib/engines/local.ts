@@ -48,11 +48,19 @@ export function localEngine(options: LocalEngineOptions = {}): Engine {
 		const model = await segmentationModel();
 		lap();
 		const upsampling = guidedUpsampling ? 'guided' : 'linear';
-		const { matte, inferMs } = await segmentImage(decoded, model, { resolution, quality, upsampling, highViewsModel: highOnInt8 ? model : undefined });
+		const { matte, lowResolutionMatte, grid, modelSquare, inferMs } = await segmentImage(decoded, model, {
+			resolution,
+			quality,
+			upsampling,
+			highViewsModel: highOnInt8 ? model : undefined,
+		});
 		// segmentImage times the model alone; the rest of its work (upsampling) counts as refinement.
 		const refineStart = lap() - Math.round(inferMs);
-		// In place: nothing reads the decoded colours after this.
-		const foreground = refine ? await refineForeground(decoded.rgb, matte, decoded.width, decoded.height, { inPlace: true }) : decoded.rgb;
+		// The blur means start from the model's square and matte, not the full resolution; the matte only where
+		// the source had no alpha of its own (the full matte includes it). In place: nothing reads the decoded
+		// colours after this.
+		const scaledDown = modelSquare && { rgb: modelSquare, alpha: decoded.alpha ? undefined : lowResolutionMatte, ...grid };
+		const foreground = refine ? await refineForeground(decoded.rgb, matte, decoded.width, decoded.height, { inPlace: true, scaledDown }) : decoded.rgb;
 		return {
 			width: decoded.width,
 			height: decoded.height,

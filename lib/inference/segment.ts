@@ -34,6 +34,19 @@ export async function toInputTensor(
 	kernel: InputKernel = 'lanczos3',
 	fill: MarginFill = 'copy',
 ): Promise<Float32Array> {
+	return normalisePlanar(await toModelSquare(rgb, width, height, size, margin, kernel, fill), size * size, input);
+}
+
+/** The 8-bit RGB square the model's input tensor is made of (toInputTensor). */
+export async function toModelSquare(
+	rgb: Buffer,
+	width: number,
+	height: number,
+	size: number,
+	margin: number | Margins = 0,
+	kernel: InputKernel = 'lanczos3',
+	fill: MarginFill = 'copy',
+): Promise<Buffer> {
 	const sides = typeof margin === 'number' ? { top: margin, right: margin, bottom: margin, left: margin } : margin;
 	const innerWidth = size - sides.left - sides.right;
 	const innerHeight = size - sides.top - sides.bottom;
@@ -42,7 +55,7 @@ export async function toInputTensor(
 	}
 	let pipeline = sharp(rgb, { raw: { width, height, channels: 3 } }).resize(innerWidth, innerHeight, { fit: 'fill', kernel });
 	if (innerWidth < size || innerHeight < size) pipeline = pipeline.extend({ ...sides, extendWith: fill });
-	return normalisePlanar(await pipeline.raw().toBuffer(), size * size, input);
+	return pipeline.raw().toBuffer();
 }
 
 export function normalisePlanar(rgb: Uint8Array, pixels: number, input: SegmentationContract['input']): Float32Array {

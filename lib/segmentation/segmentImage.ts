@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 
 import { CutoutError } from '../errors';
-import { toInputTensor, runSegmentation } from '../inference/segment';
+import { normalisePlanar, runSegmentation, toModelSquare } from '../inference/segment';
 import { multiplyMattes } from '../matte/composite';
 import { guidedUpsample } from '../matte/guidedFilter';
 import { matteToImageSize } from '../matte/resize';
@@ -47,6 +47,8 @@ export interface SegmentationResult {
 	/** The matte as the model saw the image (grid × grid), for callers that upsample it themselves. */
 	lowResolutionMatte: Buffer;
 	grid: { width: number; height: number };
+	/** The image as the model saw it without margins (size×size RGB), where this call made it. */
+	modelSquare?: Buffer;
 	inferMs: number;
 }
 
@@ -89,29 +91,34 @@ export async function segmentImage(
 			? await guidedUpsample(lowResolutionMatte, grid, image.rgb, image)
 			: await matteToImageSize(lowResolutionMatte, grid, image);
 	const matte = image.alpha ? multiplyMattes(upsampled, image.alpha) : upsampled;
-	return { matte, lowResolutionMatte, grid, inferMs };
+	return { matte, lowResolutionMatte, grid, modelSquare: tensors.get(inputKey(size, PLAIN_VIEW))?.square, inferMs };
 }
 
 /**
- * The model input tensors one call has made of one image, by their view apart from the mirror: High's four
- * views need two resizes of the image (its models share a contract).
+ * The model inputs one call has made of one image (the RGB square and its tensor), by their view apart from
+ * the mirror: High's four views need two resizes of the image (its models share a contract).
  */
-export type InputTensors = Map<string, Float32Array>;
+export type InputTensors = Map<string, { square: Buffer; tensor: Float32Array }>;
+
+function inputKey(size: number, view: MatteView): string {
+	return `${size}-${viewName({ ...view, mirror: false })}`;
+}
 
 /** The model's size×size matte of one view of the image, as the model saw it (mirrored, with margins). */
 export type RenderView = (image: DecodedImage, model: SegmentationModel, size: number, view: MatteView, tensors?: InputTensors) => Promise<Buffer>;
 
 export const renderView: RenderView = async (image, model, size, view, tensors = new Map()) => {
-	const key = `${size}-${viewName({ ...view, mirror: false })}`;
-	let tensor = tensors.get(key);
-	if (!tensor) {
+	const key = inputKey(size, view);
+	let input = tensors.get(key);
+	if (!input) {
 		const { crop } = view;
 		const rgb = crop ? await sharp(image.rgb, { raw: { width: image.width, height: image.height, channels: 3 } }).extract(crop).raw().toBuffer() : image.rgb;
 		const { width, height } = crop ?? image;
-		tensor = await toInputTensor(rgb, width, height, size, model.contract.input, view.margins, view.kernel, view.marginFill);
-		tensors.set(key, tensor);
+		const square = await toModelSquare(rgb, width, height, size, view.margins, view.kernel, view.marginFill);
+		input = { square, tensor: normalisePlanar(square, size * size, model.contract.input) };
+		tensors.set(key, input);
 	}
-	return runSegmentation(model.session, model.contract, view.mirror ? mirrorPlanes(tensor, size, 3) : tensor, size);
+	return runSegmentation(model.session, model.contract, view.mirror ? mirrorPlanes(input.tensor, size, 3) : input.tensor, size);
 };
 
 /**

@@ -1,4 +1,7 @@
+import sharp from 'sharp';
+
 import { boxMean, refineForeground } from '../../lib/matte/foreground';
+import { resizePlane } from '../../lib/matte/resize';
 
 describe('boxMean', () => {
 	it('matches a brute-force clipped window mean', () => {
@@ -94,6 +97,23 @@ describe('refineForeground', () => {
 		expect(Math.abs(cappedError - fullError)).toBeLessThan(6);
 	});
 
+	it('gives the same answer from a scaled-down copy of the image and matte (the model square), within a few levels', async () => {
+		const width = 480;
+		const height = 320;
+		const { F, I, alpha } = composite(width, height);
+		const square = { width: 256, height: 256 };
+		const scaledDown = {
+			...square,
+			rgb: await sharp(I, { raw: { width, height, channels: 3 } }).resize(square.width, square.height, { fit: 'fill' }).raw().toBuffer(),
+			alpha: await resizePlane(alpha, { width, height }, square),
+		};
+		const fromFull = softBandError(await refineForeground(I, alpha, width, height, { maxWorkingPixels: 40_000 }), F, alpha);
+		const fromSquare = softBandError(await refineForeground(I, alpha, width, height, { maxWorkingPixels: 40_000, scaledDown }), F, alpha);
+		expect(fromSquare).toBeLessThan(softBandError(I, F, alpha) * 0.5);
+		expect(Math.abs(fromSquare - fromFull)).toBeLessThan(3);
+		await expect(refineForeground(I, alpha, width, height, { scaledDown: { ...scaledDown, width: 255 } })).rejects.toThrow('is not 255×256');
+	});
+
 	it('leaves opaque pixels exactly as they were', async () => {
 		const width = 64;
 		const height = 32;
@@ -117,5 +137,21 @@ describe('refineForeground in place', () => {
 		expect(inPlace).toBe(input);
 		expect(inPlace.equals(copy)).toBe(true);
 		expect(copy.equals(rgb)).toBe(false);
+	});
+
+	it('gives the same colours whether the matte starts on a word boundary or not (runs of 0 and 255 are skipped by the word)', async () => {
+		const width = 101;
+		const height = 37;
+		const rgb = Buffer.from(Array.from({ length: width * height * 3 }, (_, i) => (i * 7919) % 256));
+		const runs = Array.from({ length: width * height }, (_, i) => [0, 255, 0, 255, 128, 255, 0, 7][Math.floor(i / 3) % 8] * (i % 13 === 0 ? 0 : 1));
+		const ownBuffer = Buffer.alloc(width * height);
+		ownBuffer.set(runs);
+		const offset = Buffer.alloc(width * height + 1).subarray(1);
+		offset.set(runs);
+		expect(ownBuffer.byteOffset % 4).toBe(0);
+		expect(offset.byteOffset % 4).not.toBe(0);
+		const aligned = await refineForeground(rgb, ownBuffer, width, height);
+		expect((await refineForeground(rgb, offset, width, height)).equals(aligned)).toBe(true);
+		expect(aligned.equals(rgb)).toBe(false);
 	});
 });
