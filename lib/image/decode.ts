@@ -9,6 +9,7 @@ import {
 	sniffImageFormat,
 	sniffRefusedFormat,
 } from './format';
+import { takePixels } from './pixelPool';
 
 export interface DecodeLimits {
 	/** Largest width × height accepted; checked against the header, before any pixel is decoded. */
@@ -190,19 +191,23 @@ async function decodeWithSharp(input: Buffer, format: ImageFormat, limits: Decod
 	}
 	assertPixelCount(metadata.width, metadata.height, format, limits);
 
-	let image = sharp(input, { ...SHARP_OPTIONS, limitInputPixels: limits.maxPixels }).rotate();
-	if (metadata.space === 'rgb16' && metadata.icc) {
-		// sharp converts 16-bit input with an ICC profile to P3, not sRGB; only an explicit output profile
-		// brings it back, while untagged 16-bit input is already treated as sRGB and must not be converted.
-		image = image.withIccProfile('srgb');
-	}
 	const channels = metadata.hasAlpha ? 4 : 3;
-	image = image.toColourspace('srgb');
-	image = channels === 4 ? image.ensureAlpha() : image.removeAlpha();
+	const pipeline = () => {
+		let image = sharp(input, { ...SHARP_OPTIONS, limitInputPixels: limits.maxPixels }).rotate();
+		if (metadata.space === 'rgb16' && metadata.icc) {
+			// sharp converts 16-bit input with an ICC profile to P3, not sRGB; only an explicit output profile
+			// brings it back, while untagged 16-bit input is already treated as sRGB and must not be converted.
+			image = image.withIccProfile('srgb');
+		}
+		image = image.toColourspace('srgb');
+		return channels === 4 ? image.ensureAlpha() : image.removeAlpha();
+	};
 
 	let decoded: { data: Buffer; info: sharp.OutputInfo };
 	try {
-		decoded = await image.raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+		decoded = decodesInHalves(format, metadata, channels)
+			? await decodeInHalves(pipeline, metadata.width, metadata.height, channels)
+			: await pipeline().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
 	} catch (error) {
 		throw corruptImageError(format, error);
 	}
@@ -214,6 +219,40 @@ async function decodeWithSharp(input: Buffer, format: ImageFormat, limits: Decod
 		);
 	}
 	return { width: info.width, height: info.height, channels, data };
+}
+
+/**
+ * glibc maps every allocation over 32 MiB afresh and unmaps it when freed (its M_MMAP_THRESHOLD ceiling on
+ * 64-bit), so libvips' output for a 12 MP RGB image is fresh memory each time, which on small virtual
+ * machines costs more than the decoding (lib/image/pixelPool.ts). A JPEG whose pixels are over that and
+ * under twice it is decoded as two halves side by side, each under the ceiling (glibc reuses its heap for
+ * them), copied into a buffer kept for the next image of that size. The lower half decodes the upper half's
+ * rows again, on the other core. Only unrotated JPEGs: a rotated one would be decoded whole for each half.
+ */
+const MMAP_CEILING = 32 * 1024 * 1024;
+
+function decodesInHalves(format: ImageFormat, metadata: sharp.Metadata, channels: number): boolean {
+	const halfBytes = Math.ceil(metadata.height / 2) * metadata.width * channels;
+	return format === 'jpeg' && (metadata.orientation ?? 1) === 1 && 2 * halfBytes > MMAP_CEILING && halfBytes < MMAP_CEILING;
+}
+
+async function decodeInHalves(
+	pipeline: () => sharp.Sharp,
+	width: number,
+	height: number,
+	channels: number,
+): Promise<{ data: Buffer; info: sharp.OutputInfo }> {
+	const middle = Math.ceil(height / 2);
+	const halves = await Promise.all(
+		[
+			[0, middle],
+			[middle, height - middle],
+		].map(([top, rows]) => pipeline().extract({ left: 0, top, width, height: rows }).raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true })),
+	);
+	const data = takePixels(width * height * channels);
+	halves[0].data.copy(data, 0);
+	halves[1].data.copy(data, halves[0].data.length);
+	return { data, info: { ...halves[0].info, height } };
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@ import type { Engine, EngineReport, MatteTimings } from '../engines/engine';
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../image/decode';
 import { type CutoutEncodeOptions, encodeCutout } from '../image/encodeCutout';
 import type { EncodedImage } from '../image/encode';
+import { recyclePixels } from '../image/pixelPool';
 import type { Box } from '../matte/stats';
 import { stopwatch } from '../stopwatch';
 import { withinPixelBudget } from './pixelBudget';
@@ -52,6 +53,8 @@ async function removeBackgroundWithin(input: Buffer, engine: Engine, options: Re
 	const lap = stopwatch();
 	const { width, height } = cutout;
 	const encoded = await encodeCutout(cutout.foreground, cutout.alpha, width, height, options);
+	// Encoded: nothing reads the colours any more; a decoder's buffer is kept for the next image.
+	recyclePixels(cutout.foreground);
 	return {
 		image: encoded.image,
 		mask: encoded.mask,

@@ -2,6 +2,7 @@ import sharp from 'sharp';
 
 import { type DecodedImage, type DecodeLimits, decodeImage, headerPixelCount } from '../../lib/image/decode';
 import { CutoutError, type CutoutErrorCode } from '../../lib/errors';
+import { recyclePixels } from '../../lib/image/pixelPool';
 import { bmpHeaderOnly, encodeBmp24, encodeBmp32, encodeBmp8 } from '../helpers/bmp';
 import { HEIC_ALPHA, HEIC_OPAQUE } from '../helpers/heic';
 import { pngWithHeader } from '../helpers/pngHeader';
@@ -479,5 +480,41 @@ describe('headerPixelCount', () => {
 	it('gives 0 where there is no header to read, leaving the reason to decodeImage', async () => {
 		expect(await headerPixelCount(Buffer.from('not an image at all'))).toBe(0);
 		expect(await headerPixelCount(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0]))).toBe(0);
+	});
+});
+
+describe('decodeImage: JPEGs over glibc’s 32 MiB mapping ceiling, decoded in halves', () => {
+	const limits: DecodeLimits = { maxPixels: 20_000_000, maxInputBytes: 100_000_000 };
+	/** 4096 × 2897 of gradients and noise: 35.6 MB as RGB, over 32 MiB, each half under it. */
+	const width = 4096;
+	const height = 2897;
+	let jpeg: Buffer;
+	let rotated: Buffer;
+	beforeAll(async () => {
+		const rgb = Buffer.alloc(width * height * 3);
+		for (let y = 0, i = 0; y < height; y++) {
+			for (let x = 0; x < width; x++, i += 3) rgb.set([(x >> 4) & 255, (y >> 4) & 255, (x * 7 + y * 13) & 63], i);
+		}
+		const image = () => sharp(rgb, { raw: { width, height, channels: 3 } }).jpeg({ quality: 90 });
+		[jpeg, rotated] = await Promise.all([image().toBuffer(), image().withMetadata({ orientation: 6 }).toBuffer()]);
+	});
+
+	it('gives the pixels of a whole decode, an odd number of rows included', async () => {
+		const image = await decodeImage(jpeg, limits);
+		expectShape(image, 4096, 2897);
+		expect(image.rgb.equals(await sharp(jpeg).raw().toBuffer())).toBe(true);
+	});
+
+	it('decodes into a buffer given back by the last image of that size, and decodes a rotated JPEG whole', async () => {
+		const first = await decodeImage(jpeg, limits);
+		recyclePixels(first.rgb);
+		const second = await decodeImage(jpeg, limits);
+		expect(second.rgb).toBe(first.rgb);
+		expect(second.rgb.equals(await sharp(jpeg).raw().toBuffer())).toBe(true);
+		recyclePixels(second.rgb);
+		const upright = await decodeImage(rotated, limits);
+		expectShape(upright, 2897, 4096);
+		expect(upright.rgb).not.toBe(first.rgb);
+		expect(upright.rgb.equals(await sharp(rotated).rotate().raw().toBuffer())).toBe(true);
 	});
 });
