@@ -236,6 +236,11 @@ export function boxMean(
 	kernel: number,
 	out: Float32Array = new Float32Array(src.length),
 ): Float32Array {
+	// A 1-pixel window is the image itself: the second blur-fusion pass at 12 MP (kernel 6 scaled to 0.25 MP).
+	if (kernel === 1) {
+		if (out !== src) out.set(src);
+		return out;
+	}
 	const before = Math.floor(kernel / 2);
 	const after = kernel - 1 - before;
 	const stride = width * channels;
