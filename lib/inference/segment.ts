@@ -2,6 +2,7 @@ import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 
 import { CutoutError } from '../errors';
+import { takePixels } from '../image/pixelPool';
 import type { SegmentationContract } from '../models/catalog';
 import { type InferenceSession, runForOutput } from './sessions';
 
@@ -62,7 +63,8 @@ export function normalisePlanar(rgb: Uint8Array, pixels: number, input: Segmenta
 	if (rgb.length !== pixels * 3) {
 		throw new Error(`Expected ${pixels * 3} RGB bytes, got ${rgb.length}`);
 	}
-	const tensor = new Float32Array(pixels * 3);
+	// Lent: segmentImage gives it back once the model has run (lib/image/pixelPool.ts).
+	const tensor = new Float32Array(takePixels(pixels * 3 * Float32Array.BYTES_PER_ELEMENT).buffer, 0, pixels * 3);
 	for (let c = 0; c < 3; c++) {
 		// value = pixel * (scale / std) - mean / std: one multiply-add per sample.
 		const gain = input.scale / input.std[c];

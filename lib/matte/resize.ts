@@ -1,5 +1,7 @@
 import sharp from 'sharp';
 
+import { takePixels } from '../image/pixelPool';
+
 export type ResizeKernel = 'nearest' | 'linear' | 'cubic' | 'lanczos3';
 
 /**
@@ -42,7 +44,8 @@ export async function matteToImageSize(
 	to: { width: number; height: number },
 ): Promise<Buffer> {
 	if (matte.length !== from.width * from.height) throw new Error(`Plane has ${matte.length} bytes, expected ${from.width}×${from.height}`);
-	const out = Buffer.allocUnsafe(to.width * to.height);
+	// Lent: a caller that is done with the matte gives it back for the next image (lib/image/pixelPool.ts).
+	const out = takePixels(to.width * to.height);
 	const { low: left, high: right, weight: across } = samplePositions(from.width, to.width);
 	const { low: above, high: below, weight: down } = samplePositions(from.height, to.height);
 	// Source rows interpolated across to the output's width, each once: the two an output row reads are kept.
@@ -86,7 +89,7 @@ export async function matteToImageSize(
 			}
 			if (differing) runs[runEnds++] = to.width;
 		}
-		rounded.copy(out, start);
+		out.set(rounded, start);
 		for (let r = 0; r < runEnds; r += 2) {
 			for (let x = runs[r]; x < runs[r + 1]; x++) out[start + x] = Math.round(top[x] + (bottom[x] - top[x]) * wy);
 		}

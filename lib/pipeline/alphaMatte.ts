@@ -1,6 +1,7 @@
 import type { Engine, EngineReport, MatteTimings } from '../engines/engine';
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../image/decode';
 import { encodeMask, type EncodedImage, type MaskOutputFormat } from '../image/encode';
+import { recyclePixels } from '../image/pixelPool';
 import { invert } from '../matte/morphology';
 import { checkShapeOptions, type MatteShape, shapeMatte } from '../matte/shape';
 import { type Box, foregroundFraction, subjectBox } from '../matte/stats';
@@ -57,15 +58,15 @@ async function alphaMatteWithin(input: Buffer, engine: Engine, options: AlphaMat
 	const shaped = await shapeMatte(matte.alpha, matte, options);
 	const shapeMs = lap();
 	const mask = await encodeMask(options.invert ? invert(shaped) : shaped, width, height, options.format ?? 'png');
-	return {
-		mask,
-		fields: {
-			width,
-			height,
-			...matte.report,
-			foregroundFraction: Number(foregroundFraction(shaped).toFixed(4)),
-			subjectBox: subjectBox(shaped, width, height),
-			timings: { ...matte.timings, refineMs: matte.timings.refineMs + shapeMs, encodeMs: lap() },
-		},
+	const fields: AlphaMatteFields = {
+		width,
+		height,
+		...matte.report,
+		foregroundFraction: Number(foregroundFraction(shaped).toFixed(4)),
+		subjectBox: subjectBox(shaped, width, height),
+		timings: { ...matte.timings, refineMs: matte.timings.refineMs + shapeMs, encodeMs: lap() },
 	};
+	// Nothing reads the matte any more: a buffer the engine borrowed is kept for the next image.
+	recyclePixels(matte.alpha);
+	return { mask, fields };
 }

@@ -53,8 +53,10 @@ async function removeBackgroundWithin(input: Buffer, engine: Engine, options: Re
 	const lap = stopwatch();
 	const { width, height } = cutout;
 	const encoded = await encodeCutout(cutout.foreground, cutout.alpha, width, height, options);
-	// Encoded: nothing reads the colours any more; a decoder's buffer is kept for the next image.
+	// Encoded: nothing reads the colours or the matte any more; buffers the engine borrowed are kept for the
+	// next image (lib/image/pixelPool.ts).
 	recyclePixels(cutout.foreground);
+	recyclePixels(cutout.alpha);
 	return {
 		image: encoded.image,
 		mask: encoded.mask,

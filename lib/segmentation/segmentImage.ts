@@ -1,6 +1,7 @@
 import sharp from 'sharp';
 
 import { CutoutError } from '../errors';
+import { recyclePixels } from '../image/pixelPool';
 import { normalisePlanar, runSegmentation, toModelSquare } from '../inference/segment';
 import { multiplyMattes } from '../matte/composite';
 import { guidedUpsample } from '../matte/guidedFilter';
@@ -83,7 +84,9 @@ export async function segmentImage(
 		(viewModel: SegmentationModel): RunView =>
 		async (view) =>
 			viewMatteToGrid(await render(image, viewModel, size, view, tensors), size, view);
-	const lowResolutionMatte = await matteForQuality(quality, size, runOn(model), highViewsModel && runOn(highViewsModel));
+	const lowResolutionMatte = await matteForQuality(quality, size, runOn(model), highViewsModel && runOn(highViewsModel)).finally(() => {
+		for (const { tensor } of tensors.values()) recyclePixels(tensor);
+	});
 	const inferMs = performance.now() - started;
 	const grid = { width: size, height: size };
 	const upsampled =
@@ -91,6 +94,7 @@ export async function segmentImage(
 			? await guidedUpsample(lowResolutionMatte, grid, image.rgb, image)
 			: await matteToImageSize(lowResolutionMatte, grid, image);
 	const matte = image.alpha ? multiplyMattes(upsampled, image.alpha) : upsampled;
+	if (matte !== upsampled) recyclePixels(upsampled);
 	return { matte, lowResolutionMatte, grid, modelSquare: tensors.get(inputKey(size, PLAIN_VIEW))?.square, inferMs };
 }
 

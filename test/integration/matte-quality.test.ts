@@ -1,6 +1,7 @@
 import { isCutoutError } from '../../lib/errors';
 import type { DecodedImage } from '../../lib/image/decode';
-import { toInputTensor } from '../../lib/inference/segment';
+import { keptPixelBuffers } from '../../lib/image/pixelPool';
+import { toInputTensor, toModelSquare } from '../../lib/inference/segment';
 import { releaseSessions } from '../../lib/inference/sessions';
 import { loadSegmentationModel, type SegmentationModel } from '../../lib/models/segmentationModels';
 import { highViewsFor, joinMattes, type MatteView, mirrorPlanes, mirrorViewFor, PLAIN_VIEW, touchedSides, viewMatteToGrid, viewName } from '../../lib/segmentation/matteViews';
@@ -147,6 +148,15 @@ describe('Matte Quality', () => {
 			expect(at(reflected, y, 2)).toBe(at(repeated, y, 2));
 		}
 		expect(Array.from({ length: 14 }, (_, y) => at(reflected, y + 2, 0) === at(repeated, y + 2, 0)).every(Boolean)).toBe(false);
+	});
+
+	it('gives back its model inputs once the model has run, and returns the plain square the model saw', async () => {
+		const size = model.contract.input.size;
+		const kept = keptPixelBuffers();
+		const result = await segmentImage(image, model, { quality: 'high' });
+		// The plain and the margin views' tensors (the mirror views flip them) come back for the next image.
+		expect(keptPixelBuffers()).toBe(kept + 2);
+		expect(result.modelSquare?.equals(await toModelSquare(image.rgb, image.width, image.height, size))).toBe(true);
 	});
 
 	it('refuses an unknown quality, naming it', async () => {
