@@ -243,16 +243,19 @@ async function decodeInHalves(
 	channels: number,
 ): Promise<{ data: Buffer; info: sharp.OutputInfo }> {
 	const middle = Math.ceil(height / 2);
-	const halves = await Promise.all(
-		[
-			[0, middle],
-			[middle, height - middle],
-		].map(([top, rows]) => pipeline().extract({ left: 0, top, width, height: rows }).raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true })),
-	);
 	const data = takePixels(width * height * channels);
-	halves[0].data.copy(data, 0);
-	halves[1].data.copy(data, halves[0].data.length);
-	return { data, info: { ...halves[0].info, height } };
+	// Each half is copied as soon as it is decoded: the upper one while the lower one still decodes.
+	const [upper] = await Promise.all(
+		[0, middle].map(async (top) => {
+			const half = await pipeline()
+				.extract({ left: 0, top, width, height: top === 0 ? middle : height - middle })
+				.raw({ depth: 'uchar' })
+				.toBuffer({ resolveWithObject: true });
+			half.data.copy(data, top * width * channels);
+			return half;
+		}),
+	);
+	return { data, info: { ...upper.info, height } };
 }
 
 // ---------------------------------------------------------------------------------------------------------

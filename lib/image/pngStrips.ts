@@ -1,6 +1,7 @@
 import { constants, crc32, createDeflate } from 'node:zlib';
 
 import { firstNonZero, lastNonZero } from '../matte/stats';
+import { recyclePixels, takePixels } from './pixelPool';
 import { type PngChannels, RowFilter } from './pngFilter';
 
 /**
@@ -120,6 +121,8 @@ export class PngStripEncoder {
 			}
 		}
 		const strips = await Promise.all([...this.strips].sort((a, b) => a.y0 - b.y0).map((strip) => strip.done));
+		// Every strip is compressed: its scanline buffer goes back for the next image.
+		for (const buffer of this.spare.splice(0)) recyclePixels(buffer);
 		let adler = 1;
 		for (const strip of strips) adler = adler32Combine(adler, strip.adler, strip.length);
 		const trailer = Buffer.alloc(6);
@@ -152,7 +155,7 @@ export class PngStripEncoder {
 
 	/** Filters rows [from, to) now and deflates them on the thread pool. */
 	private start(filter: RowFilter, from: number, to: number): void {
-		const buffer = this.spare.pop() ?? Buffer.allocUnsafeSlow(this.stripRows * (this.width * this.channels + 1));
+		const buffer = this.spare.pop() ?? takePixels(this.stripRows * (this.width * this.channels + 1));
 		const { scanlines, nonZeroWords } = filter.rows(from, to, buffer);
 		const sparse = this.options.runLengths === true && nonZeroWords < RUN_LENGTH_BELOW[this.channels] * (scanlines.length / 4);
 		const strip: Strip = { y0: from, settled: false, done: deflateStrip(scanlines, this.options.level, sparse ? constants.Z_RLE : constants.Z_DEFAULT_STRATEGY) };
