@@ -224,16 +224,17 @@ async function decodeWithSharp(input: Buffer, format: ImageFormat, limits: Decod
 /**
  * glibc maps every allocation over 32 MiB afresh and unmaps it when freed (its M_MMAP_THRESHOLD ceiling on
  * 64-bit), so libvips' output for a 12 MP RGB image is fresh memory each time, which on small virtual
- * machines costs more than the decoding (lib/image/pixelPool.ts). A JPEG whose pixels are over that and
- * under twice it is decoded as two halves side by side, each under the ceiling (glibc reuses its heap for
- * them), copied into a buffer kept for the next image of that size. The lower half decodes the upper half's
- * rows again, on the other core. Only unrotated JPEGs: a rotated one would be decoded whole for each half.
+ * machines costs more than the decoding (lib/image/pixelPool.ts). A JPEG or PNG (both decode row by row)
+ * whose pixels are over that and under twice it is decoded as two halves side by side, each under the
+ * ceiling (glibc reuses its heap for them), copied into a buffer kept for the next image of that size. The
+ * lower half decodes the upper half's rows again, on the other core. Not rotated images: each half would
+ * decode the whole image.
  */
 const MMAP_CEILING = 32 * 1024 * 1024;
 
 function decodesInHalves(format: ImageFormat, metadata: sharp.Metadata, channels: number): boolean {
 	const halfBytes = Math.ceil(metadata.height / 2) * metadata.width * channels;
-	return format === 'jpeg' && (metadata.orientation ?? 1) === 1 && 2 * halfBytes > MMAP_CEILING && halfBytes < MMAP_CEILING;
+	return (format === 'jpeg' || format === 'png') && (metadata.orientation ?? 1) === 1 && 2 * halfBytes > MMAP_CEILING && halfBytes < MMAP_CEILING;
 }
 
 async function decodeInHalves(

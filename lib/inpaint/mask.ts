@@ -1,5 +1,6 @@
 import { CutoutError } from '../errors';
 import { decodeImage, type DecodeLimits } from '../image/decode';
+import { recyclePixels } from '../image/pixelPool';
 import { dilate, type PlaneSize, threshold } from '../matte/morphology';
 import { resizePlane } from '../matte/resize';
 import type { Box } from '../matte/stats';
@@ -63,6 +64,8 @@ export async function maskFromImage(encoded: Buffer, size: PlaneSize, limits: De
 		const luma = opaque ? Math.round(0.299 * rgb[p] + 0.587 * rgb[p + 1] + 0.114 * rgb[p + 2]) : 0;
 		grey[i] = fits ? (luma >= 128 ? 255 : 0) : luma;
 	}
+	// Read: a decoder's buffer is kept for the next image.
+	recyclePixels(rgb);
 	return fits ? grey : threshold(await resizePlane(grey, decoded, size, 'linear'), 0.5);
 }
 

@@ -1,6 +1,7 @@
 import type { Engine, EngineReport, FillTimings } from '../engines/engine';
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../image/decode';
 import { encodeMask, encodeRgb, type EncodedImage, type PngEffort, pngStripOptions } from '../image/encode';
+import { recyclePixels } from '../image/pixelPool';
 import { PngStripEncoder } from '../image/pngStrips';
 import { holeFraction, type InpaintMode } from '../inpaint/mask';
 import { type Box, firstNonZero, lastNonZero } from '../matte/stats';
@@ -80,6 +81,8 @@ async function inpaintWithin(input: Buffer, engine: Engine, options: InpaintOpti
 			: encodeRgb(filled.rgb, width, height, format, { quality: options.quality }),
 		early?.mask ?? encodeMask(holes, width, height, 'png', { pngEffort: options.pngEffort }),
 	]);
+	// Encoded: nothing reads the filled colours any more; a decoder's buffer is kept for the next image.
+	recyclePixels(filled.rgb);
 	const fraction = holeFraction(holes);
 	return {
 		image,

@@ -483,26 +483,37 @@ describe('headerPixelCount', () => {
 	});
 });
 
-describe('decodeImage: JPEGs over glibc’s 32 MiB mapping ceiling, decoded in halves', () => {
+describe('decodeImage: JPEGs and PNGs over glibc’s 32 MiB mapping ceiling, decoded in halves', () => {
 	const limits: DecodeLimits = { maxPixels: 20_000_000, maxInputBytes: 100_000_000 };
 	/** 4096 × 2897 of gradients and noise: 35.6 MB as RGB, over 32 MiB, each half under it. */
 	const width = 4096;
 	const height = 2897;
 	let jpeg: Buffer;
 	let rotated: Buffer;
+	let png: Buffer;
 	beforeAll(async () => {
 		const rgb = Buffer.alloc(width * height * 3);
 		for (let y = 0, i = 0; y < height; y++) {
 			for (let x = 0; x < width; x++, i += 3) rgb.set([(x >> 4) & 255, (y >> 4) & 255, (x * 7 + y * 13) & 63], i);
 		}
 		const image = () => sharp(rgb, { raw: { width, height, channels: 3 } }).jpeg({ quality: 90 });
-		[jpeg, rotated] = await Promise.all([image().toBuffer(), image().withMetadata({ orientation: 6 }).toBuffer()]);
+		[jpeg, rotated, png] = await Promise.all([
+			image().toBuffer(),
+			image().withMetadata({ orientation: 6 }).toBuffer(),
+			sharp(rgb, { raw: { width, height, channels: 3 } }).png({ compressionLevel: 1 }).toBuffer(),
+		]);
 	});
 
-	it('gives the pixels of a whole decode, an odd number of rows included', async () => {
-		const image = await decodeImage(jpeg, limits);
+	it.each([
+		['JPEG', () => jpeg],
+		['PNG', () => png],
+	])('gives the pixels of a whole decode (%s), an odd number of rows included', async (_, encoded) => {
+		const image = await decodeImage(encoded(), limits);
 		expectShape(image, 4096, 2897);
-		expect(image.rgb.equals(await sharp(jpeg).raw().toBuffer())).toBe(true);
+		expect(image.rgb.equals(await sharp(encoded()).raw().toBuffer())).toBe(true);
+		// Lent: given back, it is the buffer the next decode of that size fills.
+		recyclePixels(image.rgb);
+		expect((await decodeImage(encoded(), limits)).rgb).toBe(image.rgb);
 	});
 
 	it('decodes into a buffer given back by the last image of that size, and decodes a rotated JPEG whole', async () => {
