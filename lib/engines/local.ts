@@ -5,7 +5,7 @@ import { checkDilation, dilateHoles, type HoleRequest, holeFraction, resolveHole
 import { refineForeground } from '../matte/foreground';
 import { defaultModel } from '../models/catalog';
 import { hasInt8Graph, loadSegmentationModel, type SegmentationModel, type SegmentationModelChoice } from '../models/segmentationModels';
-import { type MatteQuality, type OperatingResolution, segmentImage } from '../segmentation/segmentImage';
+import { type MatteQuality, type MatteUpsampling, type OperatingResolution, segmentImage, type SegmentOptions } from '../segmentation/segmentImage';
 import { stopwatch } from '../stopwatch';
 import { type Engine, type EngineCutout, localReport } from './engine';
 
@@ -39,6 +39,13 @@ export function localEngine(options: LocalEngineOptions = {}): Engine {
 	// No cancel signal: sessions and downloads are shared with other items and executions.
 	const segmentationModel = (): Promise<SegmentationModel> =>
 		loadSegmentationModel(modelChoice, { log, modelsDir, precision: quality === 'speed' || highOnInt8 ? 'int8' : 'float' });
+	/** segmentImage's options for the loaded model: High's views on it where it is the int8 graph. */
+	const segmentOptions = (model: SegmentationModel, upsampling?: MatteUpsampling): SegmentOptions => ({
+		resolution,
+		quality,
+		upsampling,
+		highViewsModel: highOnInt8 ? model : undefined,
+	});
 
 	/** The matte and the foreground: blur-fusion colours when refining, else the input's own (a matte-only job ignores them). */
 	async function segmentLocally(input: Buffer, limits: DecodeLimits, guidedUpsampling: boolean, refine: boolean): Promise<EngineCutout> {
@@ -47,13 +54,7 @@ export function localEngine(options: LocalEngineOptions = {}): Engine {
 		const decodeMs = lap();
 		const model = await segmentationModel();
 		lap();
-		const upsampling = guidedUpsampling ? 'guided' : 'linear';
-		const { matte, lowResolutionMatte, grid, modelSquare, inferMs } = await segmentImage(decoded, model, {
-			resolution,
-			quality,
-			upsampling,
-			highViewsModel: highOnInt8 ? model : undefined,
-		});
+		const { matte, lowResolutionMatte, grid, modelSquare, inferMs } = await segmentImage(decoded, model, segmentOptions(model, guidedUpsampling ? 'guided' : 'linear'));
 		// segmentImage times the model alone; the rest of its work (upsampling) counts as refinement.
 		const refineStart = lap() - Math.round(inferMs);
 		// The blur means start from the model's square and matte, not the full resolution; the matte only where
@@ -90,7 +91,7 @@ export function localEngine(options: LocalEngineOptions = {}): Engine {
 				subjectMatte: async () => {
 					const model = await segmentationModel();
 					subjectModel = model.id;
-					return (await segmentImage(decoded, model, { resolution, quality, highViewsModel: highOnInt8 ? model : undefined })).matte;
+					return (await segmentImage(decoded, model, segmentOptions(model))).matte;
 				},
 			};
 			const { mode, plane } = await resolveHoles(size, request, job.limits);

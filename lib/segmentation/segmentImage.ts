@@ -79,13 +79,13 @@ export async function segmentImage(
 	}
 	const size = operatingSize(model, resolution);
 	const started = performance.now();
-	const tensors: InputTensors = new Map();
+	const inputs: ModelInputs = new Map();
 	const runOn =
 		(viewModel: SegmentationModel): RunView =>
 		async (view) =>
-			viewMatteToGrid(await render(image, viewModel, size, view, tensors), size, view);
+			viewMatteToGrid(await render(image, viewModel, size, view, inputs), size, view);
 	const lowResolutionMatte = await matteForQuality(quality, size, runOn(model), highViewsModel && runOn(highViewsModel)).finally(() => {
-		for (const { tensor } of tensors.values()) recyclePixels(tensor);
+		for (const { tensor } of inputs.values()) recyclePixels(tensor);
 	});
 	const inferMs = performance.now() - started;
 	const grid = { width: size, height: size };
@@ -95,32 +95,32 @@ export async function segmentImage(
 			: await matteToImageSize(lowResolutionMatte, grid, image);
 	const matte = image.alpha ? multiplyMattes(upsampled, image.alpha) : upsampled;
 	if (matte !== upsampled) recyclePixels(upsampled);
-	return { matte, lowResolutionMatte, grid, modelSquare: tensors.get(inputKey(size, PLAIN_VIEW))?.square, inferMs };
+	return { matte, lowResolutionMatte, grid, modelSquare: inputs.get(inputKey(size, PLAIN_VIEW))?.square, inferMs };
 }
 
 /**
  * The model inputs one call has made of one image (the RGB square and its tensor), by their view apart from
  * the mirror: High's four views need two resizes of the image (its models share a contract).
  */
-export type InputTensors = Map<string, { square: Buffer; tensor: Float32Array }>;
+export type ModelInputs = Map<string, { square: Buffer; tensor: Float32Array }>;
 
 function inputKey(size: number, view: MatteView): string {
 	return `${size}-${viewName({ ...view, mirror: false })}`;
 }
 
 /** The model's size×size matte of one view of the image, as the model saw it (mirrored, with margins). */
-export type RenderView = (image: DecodedImage, model: SegmentationModel, size: number, view: MatteView, tensors?: InputTensors) => Promise<Buffer>;
+export type RenderView = (image: DecodedImage, model: SegmentationModel, size: number, view: MatteView, inputs?: ModelInputs) => Promise<Buffer>;
 
-export const renderView: RenderView = async (image, model, size, view, tensors = new Map()) => {
+export const renderView: RenderView = async (image, model, size, view, inputs = new Map()) => {
 	const key = inputKey(size, view);
-	let input = tensors.get(key);
+	let input = inputs.get(key);
 	if (!input) {
 		const { crop } = view;
 		const rgb = crop ? await sharp(image.rgb, { raw: { width: image.width, height: image.height, channels: 3 } }).extract(crop).raw().toBuffer() : image.rgb;
 		const { width, height } = crop ?? image;
 		const square = await toModelSquare(rgb, width, height, size, view.margins, view.kernel, view.marginFill);
 		input = { square, tensor: normalisePlanar(square, size * size, model.contract.input) };
-		tensors.set(key, input);
+		inputs.set(key, input);
 	}
 	return runSegmentation(model.session, model.contract, view.mirror ? mirrorPlanes(input.tensor, size, 3) : input.tensor, size);
 };
