@@ -2,6 +2,7 @@ import * as ort from 'onnxruntime-node';
 
 import { CutoutError } from '../errors';
 import type { ModelWeights } from '../models/weights';
+import { intraOpThreadCount } from './cpuCores';
 
 export type InferenceSession = ort.InferenceSession;
 
@@ -42,8 +43,8 @@ export function sessionOptions(env: NodeJS.ProcessEnv = process.env): ort.Infere
 	return {
 		graphOptimizationLevel: 'all',
 		executionMode: 'sequential',
-		// 0 lets ONNX Runtime use one thread per physical core.
-		intraOpNumThreads: Number.isInteger(threads) && threads >= 0 ? threads : 0,
+		// One per physical core, counted by us where ORT's own count (0) can be wrong: see cpuCores.ts.
+		intraOpNumThreads: Number.isInteger(threads) && threads > 0 ? threads : (intraOpThreadCount() ?? 0),
 		// No memory pattern: from the second run on it plans one block for a whole run and takes it from the
 		// arena beside what the first run left there, for good (ISNet at 1024²: +450 MB over the arena's 470 MB),
 		// while CPU time per run was no higher without it (bench/RESULTS.md).
