@@ -24,6 +24,7 @@ import sharp from 'sharp';
 import { decodeImage } from '../lib/image/decode';
 import { DEFAULT_INPAINT_ENGINE, EMBEDDED_ENGINES, loadInpaintEngine } from '../lib/inpaint/engines';
 import { toInputTensor } from '../lib/inference/segment';
+import type { InferenceSession } from '../lib/inference/sessions';
 import { findModel, loadCatalog } from '../lib/models/catalog';
 import { loadSegmentationModel } from '../lib/models/segmentationModels';
 import { localEngine } from '../lib/engines/local';
@@ -49,7 +50,7 @@ const IMAGES = [
 
 type Jpegs = Record<string, Buffer>;
 
-async function forwardMs(session: ort.InferenceSession, tensor: Float32Array): Promise<number> {
+async function forwardMs(session: InferenceSession, tensor: Float32Array): Promise<number> {
 	const feeds = { input: new ort.Tensor('float32', tensor, [1, 3, 1024, 1024]) };
 	return medianMs(() => session.run(feeds, ['output']), REPETITIONS);
 }

@@ -3,8 +3,9 @@ import * as ort from 'onnxruntime-node';
 import { CutoutError } from '../errors';
 import type { ModelWeights } from '../models/weights';
 import { intraOpThreadCount } from './cpuCores';
+import { createThreadSession, type InferenceSession, loadAndRelease, onInferenceThreadLost, stopInferenceThread } from './inferenceThread';
 
-export type InferenceSession = ort.InferenceSession;
+export type { InferenceSession } from './inferenceThread';
 
 /**
  * One ONNX session per model per process, created on first use and shared by every item and execution.
@@ -12,6 +13,7 @@ export type InferenceSession = ort.InferenceSession;
  * forgotten so the next item can try again (after a fixed download, say).
  */
 const sessions = new Map<string, Promise<InferenceSession>>();
+onInferenceThreadLost(() => sessions.clear());
 
 export function getSession(key: string, loadWeights: () => Promise<ModelWeights>): Promise<InferenceSession> {
 	return sharedSession(key, async () => openSession(key, await loadWeights()));
@@ -32,6 +34,7 @@ export async function releaseSessions(): Promise<void> {
 	const all = [...sessions.values()];
 	sessions.clear();
 	await Promise.all(all.map((session) => session.then((s) => s.release(), () => undefined)));
+	await stopInferenceThread();
 }
 
 export function sessionCount(): number {
@@ -69,15 +72,12 @@ export async function writeOptimizedGraph(
 	level: ort.InferenceSession.SessionOptions['graphOptimizationLevel'],
 ): Promise<void> {
 	const options = { ...sessionOptions(), graphOptimizationLevel: level, optimizedModelFilePath: path, logSeverityLevel: 3 as const };
-	const session = await ort.InferenceSession.create(graph, options);
-	await session.release();
+	await loadAndRelease(graph, options);
 }
 
 export async function openSession(key: string, weights: ModelWeights): Promise<InferenceSession> {
 	try {
-		return 'path' in weights
-			? await ort.InferenceSession.create(weights.path, sessionOptions())
-			: await ort.InferenceSession.create(weights.bytes, sessionOptions());
+		return await createThreadSession('path' in weights ? weights.path : weights.bytes, sessionOptions());
 	} catch (error) {
 		throw new CutoutError(
 			'model_unavailable',
@@ -104,7 +104,7 @@ export async function runForOutput(
 			`The model does not have the tensors its contract names (input ${inputNames.map((name) => `"${name}"`).join(', ')}, output "${outputName ?? outputLabel}"); it has inputs ${session.inputNames.join(', ')} and outputs ${session.outputNames.slice(0, 4).join(', ')}`,
 		);
 	}
-	let results: ort.InferenceSession.OnnxValueMapType;
+	let results: Record<string, ort.Tensor>;
 	try {
 		// Fetch only this output: models often expose large side outputs we would copy for nothing.
 		results = await oneAtATime(session, () => session.run(feeds, [outputName]));

@@ -45,7 +45,7 @@ async function toyOutput(session: InferenceSession): Promise<number[]> {
 	const size = 16;
 	const image = new ort.Tensor('float32', Float32Array.from({ length: 3 * size * size }, (_, i) => (i % 97) / 97), [1, 3, size, size]);
 	const mask = new ort.Tensor('float32', Float32Array.from({ length: size * size }, (_, i) => i % 2), [1, 1, size, size]);
-	const { output } = await session.run({ image, mask });
+	const { output } = await session.run({ image, mask }, ['output']);
 	return Array.from(output.data as Float32Array);
 }
 
@@ -202,7 +202,7 @@ describe('the optimized graph cache in the models folder', () => {
 		const u2netp = await readFile(U2NETP);
 		const input = new ort.Tensor('float32', Float32Array.from({ length: 3 * 320 * 320 }, (_, i) => Math.sin(i / 101)), [1, 3, 320, 320]);
 		const outputOf = async (session: InferenceSession) => {
-			const results = await session.run({ [session.inputNames[0]]: input });
+			const results = await session.run({ [session.inputNames[0]]: input }, [session.outputNames[0]]);
 			return results[session.outputNames[0]].data as Float32Array;
 		};
 		const source = await openSession('u2netp', { bytes: u2netp });

@@ -1,0 +1,200 @@
+import { Worker } from 'node:worker_threads';
+
+import * as ort from 'onnxruntime-node';
+
+/**
+ * ONNX Runtime on a worker thread of its own. onnxruntime-node loads models and runs them synchronously on
+ * the thread that calls it (its `run` is a setImmediate around a blocking call), so on n8n's main thread every
+ * forward pass (ISNet: 0.85 s here), model load (1.2 s), first-ever graph optimisation (9 s) and int8 build
+ * froze the whole process for that long: the editor, webhooks, other executions, a queue worker's job-lock
+ * renewals. Here one thread holds every session; the main thread sends inputs and gets outputs back.
+ *
+ * The worker's code is a string evaluated by Node (no file to find beside compiled or ts-node sources); it
+ * requires onnxruntime-node as this module does, from this package's own dependencies.
+ */
+const WORKER_CODE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const ort = require('node:module').createRequire(workerData.requireFrom)('onnxruntime-node');
+const sessions = new Map();
+let nextSession = 1;
+function tensorMessage(tensor) {
+	return { type: tensor.type, data: tensor.data, dims: tensor.dims };
+}
+async function handle(request) {
+	switch (request.kind) {
+		case 'create': {
+			const session = await ort.InferenceSession.create(request.model, request.options);
+			if (request.releaseAtOnce) {
+				await session.release();
+				return { transfer: [], reply: {} };
+			}
+			const handle = nextSession++;
+			sessions.set(handle, session);
+			return { transfer: [], reply: { handle, inputNames: session.inputNames, outputNames: session.outputNames } };
+		}
+		case 'run': {
+			const session = sessions.get(request.handle);
+			if (!session) throw new Error('the session was released');
+			const feeds = {};
+			for (const [name, feed] of Object.entries(request.feeds)) feeds[name] = new ort.Tensor(feed.type, feed.data, feed.dims);
+			const results = await session.run(feeds, request.fetches);
+			const outputs = {};
+			const transfer = [];
+			for (const [name, tensor] of Object.entries(results)) {
+				outputs[name] = tensorMessage(tensor);
+				transfer.push(tensor.data.buffer);
+			}
+			return { transfer, reply: { outputs } };
+		}
+		case 'release': {
+			const session = sessions.get(request.handle);
+			sessions.delete(request.handle);
+			if (session) await session.release();
+			return { transfer: [], reply: {} };
+		}
+	}
+	throw new Error('unknown request ' + request.kind);
+}
+parentPort.on('message', (request) => {
+	handle(request).then(
+		({ transfer, reply }) => {
+			// Outputs are moved, not copied, where ONNX Runtime's buffers allow it.
+			try {
+				parentPort.postMessage({ id: request.id, ...reply }, transfer);
+			} catch {
+				parentPort.postMessage({ id: request.id, ...reply });
+			}
+		},
+		(error) => parentPort.postMessage({ id: request.id, error: String(error && error.message ? error.message : error) }),
+	);
+});
+`;
+
+type Request =
+	| { kind: 'create'; model: string | Uint8Array; options: ort.InferenceSession.SessionOptions; releaseAtOnce?: boolean }
+	| { kind: 'run'; handle: number; feeds: Record<string, TensorMessage>; fetches: readonly string[] }
+	| { kind: 'release'; handle: number };
+
+interface TensorMessage {
+	type: ort.Tensor.Type;
+	data: ort.Tensor.DataType;
+	dims: readonly number[];
+}
+
+interface Reply {
+	id: number;
+	error?: string;
+	handle?: number;
+	inputNames?: string[];
+	outputNames?: string[];
+	outputs?: Record<string, TensorMessage>;
+}
+
+/** What the rest of the core uses of a session; ThreadSession provides it. */
+export interface InferenceSession {
+	readonly inputNames: readonly string[];
+	readonly outputNames: readonly string[];
+	run(feeds: Record<string, ort.Tensor>, fetches: readonly string[]): Promise<Record<string, ort.Tensor>>;
+	release(): Promise<void>;
+}
+
+let thread: InferenceThread | undefined;
+
+/** Called when the worker stopped: its sessions are gone, so whoever keeps them must forget them. */
+const lostListeners = new Set<() => void>();
+
+export function onInferenceThreadLost(listener: () => void): void {
+	lostListeners.add(listener);
+}
+
+class InferenceThread {
+	private readonly worker: Worker;
+	private readonly pending = new Map<number, { resolve: (reply: Reply) => void; reject: (error: Error) => void }>();
+	private nextId = 1;
+	private stopped: Error | undefined;
+
+	constructor() {
+		this.worker = new Worker(WORKER_CODE, { eval: true, workerData: { requireFrom: __filename } });
+		// Only a request in flight keeps the process alive (see ask).
+		this.worker.unref();
+		this.worker.on('message', (reply: Reply) => this.settle(reply));
+		this.worker.on('error', (error) => this.stop(error));
+		this.worker.on('exit', (code) => this.stop(new Error(`the inference thread exited (code ${code})`)));
+	}
+
+	ask(request: Request, transfer: ArrayBuffer[] = []): Promise<Reply> {
+		if (this.stopped) return Promise.reject(this.stopped);
+		const id = this.nextId++;
+		if (this.pending.size === 0) this.worker.ref();
+		return new Promise<Reply>((resolve, reject) => {
+			this.pending.set(id, { resolve, reject });
+			this.worker.postMessage({ ...request, id }, transfer);
+		});
+	}
+
+	terminate(): Promise<number> {
+		this.stop(new Error('the inference thread was stopped'));
+		return this.worker.terminate();
+	}
+
+	private settle(reply: Reply): void {
+		const waiting = this.pending.get(reply.id);
+		this.pending.delete(reply.id);
+		if (this.pending.size === 0) this.worker.unref();
+		if (!waiting) return;
+		if (reply.error !== undefined) waiting.reject(new Error(reply.error));
+		else waiting.resolve(reply);
+	}
+
+	private stop(error: Error): void {
+		if (this.stopped) return;
+		this.stopped = error;
+		for (const { reject } of this.pending.values()) reject(error);
+		this.pending.clear();
+		if (thread === this) thread = undefined;
+		for (const listener of lostListeners) listener();
+	}
+}
+
+function inferenceThread(): InferenceThread {
+	thread ??= new InferenceThread();
+	return thread;
+}
+
+class ThreadSession implements InferenceSession {
+	constructor(
+		private readonly owner: InferenceThread,
+		private readonly handle: number,
+		readonly inputNames: readonly string[],
+		readonly outputNames: readonly string[],
+	) {}
+
+	async run(feeds: Record<string, ort.Tensor>, fetches: readonly string[]): Promise<Record<string, ort.Tensor>> {
+		const messages: Record<string, TensorMessage> = {};
+		// Copied, not transferred: the caller's buffers stay its own (they are often lent by the pixel pool).
+		for (const [name, tensor] of Object.entries(feeds)) messages[name] = { type: tensor.type, data: tensor.data, dims: tensor.dims };
+		const { outputs = {} } = await this.owner.ask({ kind: 'run', handle: this.handle, feeds: messages, fetches });
+		return Object.fromEntries(Object.entries(outputs).map(([name, output]) => [name, new ort.Tensor(output.type, output.data, output.dims)]));
+	}
+
+	async release(): Promise<void> {
+		await this.owner.ask({ kind: 'release', handle: this.handle }).catch(() => undefined);
+	}
+}
+
+/** A session on the inference thread, from a model file's path or its bytes (copied to the thread). */
+export async function createThreadSession(model: string | Uint8Array, options: ort.InferenceSession.SessionOptions): Promise<InferenceSession> {
+	const owner = inferenceThread();
+	const reply = await owner.ask({ kind: 'create', model, options });
+	return new ThreadSession(owner, reply.handle!, reply.inputNames!, reply.outputNames!);
+}
+
+/** Lets ONNX Runtime load (and, given optimizedModelFilePath, optimise and save) a model without keeping it. */
+export async function loadAndRelease(model: Uint8Array, options: ort.InferenceSession.SessionOptions): Promise<void> {
+	await inferenceThread().ask({ kind: 'create', model, options, releaseAtOnce: true });
+}
+
+/** Stops the thread (its sessions with it); the next session starts a new one. */
+export async function stopInferenceThread(): Promise<void> {
+	await thread?.terminate();
+}
