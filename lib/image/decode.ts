@@ -412,17 +412,8 @@ interface HeicDecodeModule {
 	/** Parses the container only; each image's pixels are decoded on `decode()`. */
 	all(source: { buffer: Uint8Array }): Promise<HeicImage[] & { dispose(): void }>;
 }
-let heicDecode: HeicDecodeModule | undefined;
-
-/**
- * Loaded with the first HEIC input, not with this module: libheif-js takes ≈ 170 ms and ≈ 22 MB to load, which
- * every n8n process (and every cold start) paid before, HEIC inputs or not.
- */
-function heicDecoder(): HeicDecodeModule {
-	// eslint-disable-next-line @typescript-eslint/no-require-imports
-	heicDecode ??= require('heic-decode') as HeicDecodeModule;
-	return heicDecode;
-}
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const heicDecode: HeicDecodeModule = require('heic-decode');
 
 /** heic-decode refuses any other major brand before libheif sees the file. */
 const HEIC_DECODE_BRANDS = new Set(['heic', 'heix', 'hevc', 'hevx', 'mif1', 'msf1']);
@@ -465,7 +456,7 @@ async function openHeic(input: Buffer): Promise<Awaited<ReturnType<HeicDecodeMod
 		);
 	}
 	try {
-		return await withoutLibheifLogLines(() => heicDecoder().all({ buffer: input }));
+		return await withoutLibheifLogLines(() => heicDecode.all({ buffer: input }));
 	} catch (error) {
 		throw corruptImageError('heic', error);
 	}

@@ -1,6 +1,3 @@
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
-
 import sharp from 'sharp';
 
 import { type DecodedImage, type DecodeLimits, decodeImage, headerPixelCount } from '../../lib/image/decode';
@@ -96,24 +93,6 @@ describe('decodeImage: formats', () => {
 		expect(image.alpha![27 + 8 * 32]).toBe(0);
 		expectColour(rgbAt(image, 4, 8), [220, 30, 30], 8);
 		expect(rgbAt(image, 27, 8)).toEqual([255, 255, 255]);
-	});
-
-	it('loads the HEIC decoder with the first HEIC input, not before (it costs every process ≈ 170 ms and 22 MB)', () => {
-		// A fresh process: Jest's module registry is not Node's, and this one has loaded heic-decode already.
-		const script = `
-			const { decodeImage } = require('./lib/image/decode');
-			const { HEIC_OPAQUE } = require('./test/helpers/heic');
-			const loaded = () => Object.keys(require.cache).some((path) => path.includes('/node_modules/heic-decode/'));
-			const limits = { maxPixels: 1e6, maxInputBytes: 1e6 };
-			require('sharp')({ create: { width: 8, height: 8, channels: 3, background: '#888' } }).png().toBuffer()
-				.then(async (png) => {
-					await decodeImage(png, limits);
-					const beforeHeic = loaded();
-					const { width } = await decodeImage(HEIC_OPAQUE, limits);
-					process.stdout.write(JSON.stringify({ beforeHeic, afterHeic: loaded(), width }));
-				});`;
-		const output = execFileSync(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script], { cwd: join(__dirname, '..', '..'), encoding: 'utf8' });
-		expect(JSON.parse(output)).toEqual({ beforeHeic: false, afterHeic: true, width: 32 });
 	});
 });
 
