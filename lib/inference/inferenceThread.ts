@@ -1,6 +1,9 @@
 import { Worker } from 'node:worker_threads';
 
-import * as ort from 'onnxruntime-node';
+// The main thread needs ORT's tensor type only, which is plain JavaScript; the native runtime loads on the worker.
+import * as ort from 'onnxruntime-common';
+
+import { CutoutError } from '../errors';
 
 /**
  * ONNX Runtime on a worker thread of its own. onnxruntime-node loads models and runs them synchronously on
@@ -10,17 +13,26 @@ import * as ort from 'onnxruntime-node';
  * renewals. Here one thread holds every session; the main thread sends inputs and gets outputs back.
  *
  * The worker's code is a string evaluated by Node (no file to find beside compiled or ts-node sources); it
- * requires onnxruntime-node as this module does, from this package's own dependencies.
+ * requires onnxruntime-node from this package's own dependencies. Where its native library cannot load (musl:
+ * Alpine, on which n8n's official Docker image is built; onnxruntime-node ships glibc binaries), every request
+ * gets that reason back, so our nodes still load and the hosted engines still work.
  */
 const WORKER_CODE = `
 const { parentPort, workerData } = require('node:worker_threads');
-const ort = require('node:module').createRequire(workerData.requireFrom)('onnxruntime-node');
+let ort;
+let runtimeError;
+try {
+	ort = require('node:module').createRequire(workerData.requireFrom)('onnxruntime-node');
+} catch (error) {
+	runtimeError = String(error && error.message ? error.message : error).split('\\n')[0];
+}
 const sessions = new Map();
 let nextSession = 1;
 function tensorMessage(tensor) {
 	return { type: tensor.type, data: tensor.data, dims: tensor.dims };
 }
 async function handle(request) {
+	if (runtimeError !== undefined) return { transfer: [], reply: { runtimeError } };
 	switch (request.kind) {
 		case 'create': {
 			const session = await ort.InferenceSession.create(request.model, request.options);
@@ -84,6 +96,8 @@ interface TensorMessage {
 interface Reply {
 	id: number;
 	error?: string;
+	/** Why onnxruntime-node could not be loaded at all. */
+	runtimeError?: string;
 	handle?: number;
 	inputNames?: string[];
 	outputNames?: string[];
@@ -142,7 +156,8 @@ class InferenceThread {
 		this.pending.delete(reply.id);
 		if (this.pending.size === 0) this.worker.unref();
 		if (!waiting) return;
-		if (reply.error !== undefined) waiting.reject(new Error(reply.error));
+		if (reply.runtimeError !== undefined) waiting.reject(runtimeUnavailable(reply.runtimeError));
+		else if (reply.error !== undefined) waiting.reject(new Error(reply.error));
 		else waiting.resolve(reply);
 	}
 
@@ -154,6 +169,14 @@ class InferenceThread {
 		if (thread === this) thread = undefined;
 		for (const listener of lostListeners) listener();
 	}
+}
+
+function runtimeUnavailable(reason: string): CutoutError {
+	return new CutoutError(
+		'model_unavailable',
+		`ONNX Runtime cannot run on this system: ${reason}`,
+		"onnxruntime-node ships binaries for glibc Linux, macOS and Windows, not for musl (Alpine, the base of n8n's official Docker image). Run n8n on a glibc-based image such as Debian or Ubuntu, or choose a hosted engine.",
+	);
 }
 
 function inferenceThread(): InferenceThread {

@@ -1,4 +1,4 @@
-import * as ort from 'onnxruntime-node';
+import * as ort from 'onnxruntime-common';
 import sharp from 'sharp';
 
 import { CutoutError } from '../errors';

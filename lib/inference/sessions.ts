@@ -1,4 +1,4 @@
-import * as ort from 'onnxruntime-node';
+import * as ort from 'onnxruntime-common';
 
 import { CutoutError } from '../errors';
 import type { ModelWeights } from '../models/weights';
@@ -79,6 +79,8 @@ export async function openSession(key: string, weights: ModelWeights): Promise<I
 	try {
 		return await createThreadSession('path' in weights ? weights.path : weights.bytes, sessionOptions());
 	} catch (error) {
+		// Already says what is wrong (ONNX Runtime itself cannot load here).
+		if (error instanceof CutoutError) throw error;
 		throw new CutoutError(
 			'model_unavailable',
 			`ONNX Runtime could not load model "${key}": ${(error as Error).message.split('\n')[0]}`,

@@ -1,3 +1,6 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 
@@ -49,5 +52,49 @@ describe('ONNX Runtime on its own thread', () => {
 		const session = await getSession('u2netp-thread', async () => ({ path: U2NETP }));
 		const output = await runForOutput(session, { [session.inputNames[0]]: input() }, session.outputNames[0]);
 		expect(output.dims).toEqual([1, 1, 320, 320]);
+	});
+});
+
+describe('where onnxruntime-node cannot load (musl, e.g. Alpine)', () => {
+	it('the core still loads, and a local job fails with what is wrong and what to do, every time', () => {
+		const modelsDir = mkdtempSync(join(tmpdir(), 'cutout-no-ort-'));
+		// A fresh process: the failure is injected into every thread by a preload, which Jest cannot do.
+		const script = `
+			const sharp = require('sharp');
+			const { removeBackground } = require('./lib/pipeline');
+			const { localEngine } = require('./lib/engines/local');
+			(async () => {
+				const png = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#3a7' } }).png().toBuffer();
+				const failures = [];
+				for (let attempt = 0; attempt < 2; attempt++) {
+					await removeBackground(png, localEngine()).then(
+						() => failures.push('none'),
+						(error) => failures.push({ code: error.code, message: error.message, hint: error.hint }),
+					);
+				}
+				process.stdout.write(JSON.stringify(failures));
+			})();`;
+		try {
+			const child = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', join(__dirname, '..', 'helpers', 'onnxRuntimeUnloadable.js'), '-e', script], {
+				cwd: join(__dirname, '..', '..'),
+				encoding: 'utf8',
+				env: { ...process.env, CUTOUT_MODELS_DIR: modelsDir },
+			});
+			expect(child.status).toBe(0);
+			const failures = JSON.parse(child.stdout) as Array<{ code: string; message: string; hint: string }>;
+			expect(failures).toHaveLength(2);
+			for (const failure of failures) {
+				expect(failure.code).toBe('model_unavailable');
+				expect(failure.message).toBe(
+					'ONNX Runtime cannot run on this system: Error loading shared library ld-linux-x86-64.so.2: No such file or directory (needed by node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime.so.1)',
+				);
+				expect(failure.hint).toMatch(/glibc-based image .* or choose a hosted engine/);
+			}
+			// Only the inference thread ever asked for the native runtime; the main thread needs none of it.
+			expect(child.stderr).not.toContain('required on the main thread');
+			expect(child.stderr).toContain('required on the worker thread');
+		} finally {
+			rmSync(modelsDir, { recursive: true, force: true });
+		}
 	});
 });
