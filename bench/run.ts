@@ -217,7 +217,8 @@ function p4(): ResultRow[] {
 	const peak = run(['peak', '24']);
 	const batch = run(['batch', '10', '24']);
 	const soak = run(['soak', '500']);
-	const hugePages = hugePagesEnv() && run(['peak', '24'], hugePagesEnv());
+	const hugePagesTunable = hugePagesEnv();
+	const hugePages = hugePagesTunable && run(['peak', '24'], hugePagesTunable);
 	const growth = soak.rssAfterLast / soak.rssAfter50 - 1;
 	const gib = (mb: number) => `${(mb / 1024).toFixed(2)} GiB`;
 	return [
@@ -282,11 +283,8 @@ async function p7(jpegs: Jpegs, dir: string): Promise<ResultRow[]> {
 				.pop()!,
 		) as Launch;
 	const describe = (run: Launch) => `modules ${run.modulesMs.toFixed(0)} / model ${run.loadMs.toFixed(0)} / cutout ${(run.firstMs - run.modulesMs - run.loadMs).toFixed(0)}`;
-	const firstEver = launch(modelsDir);
-	const later = Array.from({ length: 3 }, () => launch(modelsDir));
+	const { firstEver, later, laterMs, warmMs } = launchSeries(launch, modelsDir);
 	const uncached = Array.from({ length: 3 }, () => launch(unwritable));
-	const laterMs = median(later.map((run) => run.firstMs));
-	const warmMs = median(later.map((run) => run.warmMs));
 	const uncachedMs = median(uncached.map((run) => run.firstMs));
 	const overWarm = laterMs - warmMs;
 	const typical = (runs: Launch[], ms: number) => runs.find((run) => run.firstMs === ms) ?? runs[1];
@@ -301,6 +299,13 @@ async function p7(jpegs: Jpegs, dir: string): Promise<ResultRow[]> {
 	];
 }
 
+/** A first-ever launch on an empty models folder, then three later ones: the launches and their medians. */
+function launchSeries(launch: (models: string, env?: NodeJS.ProcessEnv) => Launch, modelsDir: string, env?: NodeJS.ProcessEnv) {
+	const firstEver = launch(modelsDir, env);
+	const later = Array.from({ length: 3 }, () => launch(modelsDir, env));
+	return { firstEver, later, laterMs: median(later.map((run) => run.firstMs)), warmMs: median(later.map((run) => run.warmMs)) };
+}
+
 /**
  * The same launches with glibc's malloc asking for transparent huge pages (README, Performance): ONNX
  * Runtime's weights and arena then fault in 2 MB at a time instead of 4 kB. Only where glibc runs us.
@@ -313,10 +318,7 @@ function p7HugePages(
 ): ResultRow[] {
 	const env = hugePagesEnv();
 	if (!env) return [{ id: 'P7', what: `GLIBC_TUNABLES=${HUGE_PAGES_TUNABLE}`, figure: 'not measured: this Node.js does not run on glibc' }];
-	const firstEver = launch(modelsDir, env);
-	const later = Array.from({ length: 3 }, () => launch(modelsDir, env));
-	const laterMs = median(later.map((run) => run.firstMs));
-	const warmMs = median(later.map((run) => run.warmMs));
+	const { firstEver, later, laterMs, warmMs } = launchSeries(launch, modelsDir, env);
 	const overWarm = laterMs - warmMs;
 	const what = `GLIBC_TUNABLES=${HUGE_PAGES_TUNABLE}`;
 	return [
