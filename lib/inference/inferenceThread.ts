@@ -18,6 +18,8 @@ import { CutoutError } from '../errors';
  * gets that reason back, so our nodes still load and the hosted engines still work.
  */
 const WORKER_CODE = `
+const { createHash } = require('node:crypto');
+const { open } = require('node:fs/promises');
 const { parentPort, workerData } = require('node:worker_threads');
 let ort;
 let runtimeError;
@@ -27,7 +29,69 @@ try {
 	runtimeError = String(error && error.message ? error.message : error).split('\\n')[0];
 }
 const sessions = new Map();
+/** The file bytes a session's weights live in (ORT format, used in place): kept exactly as long as it. */
+const sessionBytes = new Map();
 let nextSession = 1;
+class IntegrityError extends Error {}
+/**
+ * A cached ORT-format graph (lib/models/ortFormat.ts), checked against the SHA-256 its manifest gives before
+ * ORT sees it, so the hash covers the very bytes that run. Only the ranges in use are read, into memory whose
+ * start is page-aligned, so the weights keep the 64-byte alignment they have in the file. Read as two halves
+ * at once: a fresh buffer's pages are faulted in by the thread that first writes them, which is most of a
+ * read's time on a VM (about 13 µs a page here), so two of libuv's threads take 0.39-0.46 s for ISNet's
+ * 176 MB against 0.66-0.69 s for one. Hashing them takes 0.44 s, mostly this thread's own first touch of
+ * each page, which the first run would otherwise pay: hashing on another thread meanwhile gave the same load
+ * plus first run (2.8-3.2 s, bench/RESULTS.md).
+ */
+async function readCheckedFile({ path, sha256, size, ranges }) {
+	const file = await open(path);
+	try {
+		const bytes = pageAligned(size);
+		await Promise.all(halves(ranges).map((half) => readRanges(file, bytes, half)));
+		const hash = createHash('sha256');
+		for (const [start, end] of ranges) hash.update(bytes.subarray(start, end));
+		if (hash.digest('hex') !== sha256) throw new IntegrityError(path + ' does not match the SHA-256 its manifest gives');
+		return bytes;
+	} finally {
+		await file.close();
+	}
+}
+/** WebAssembly memory starts on a page; its pages, like a Buffer's, are only backed once written. */
+function pageAligned(size) {
+	try {
+		return Buffer.from(new WebAssembly.Memory({ initial: Math.ceil(size / 65536) }).buffer, 0, size);
+	} catch {
+		return Buffer.allocUnsafeSlow(size);
+	}
+}
+/** The ranges cut into two lists of (nearly) the same number of bytes. */
+function halves(ranges) {
+	const half = Math.ceil(ranges.reduce((bytes, [start, end]) => bytes + end - start, 0) / 2);
+	const lists = [[], []];
+	let before = 0;
+	for (const [start, end] of ranges) {
+		const cut = Math.min(end, Math.max(start, start + half - before));
+		if (cut > start) lists[0].push([start, cut]);
+		if (end > cut) lists[1].push([cut, end]);
+		before += end - start;
+	}
+	return lists;
+}
+async function readRanges(file, bytes, ranges) {
+	for (const [start, end] of ranges) {
+		for (let at = start; at < end; ) {
+			const { bytesRead } = await file.read(bytes, at, Math.min(end - at, 1 << 26), at);
+			if (bytesRead === 0) throw new IntegrityError('the file ended before byte ' + end);
+			at += bytesRead;
+		}
+	}
+}
+/** ORT's session options for a model held in place: no copy of the file's bytes, nor of its weights. */
+function inPlaceOptions(options) {
+	const extra = options.extra || {};
+	const session = { ...extra.session, use_ort_model_bytes_directly: '1', use_ort_model_bytes_for_initializers: '1' };
+	return { ...options, extra: { ...extra, session } };
+}
 function tensorMessage(tensor) {
 	return { type: tensor.type, data: tensor.data, dims: tensor.dims };
 }
@@ -35,13 +99,18 @@ async function handle(request) {
 	if (runtimeError !== undefined) return { transfer: [], reply: { runtimeError } };
 	switch (request.kind) {
 		case 'create': {
-			const session = await ort.InferenceSession.create(request.model, request.options);
+			const checked = request.model.checkedOrtFile;
+			const bytes = checked ? await readCheckedFile(checked) : undefined;
+			const session = bytes
+				? await ort.InferenceSession.create(bytes, inPlaceOptions(request.options))
+				: await ort.InferenceSession.create(request.model, request.options);
 			if (request.releaseAtOnce) {
 				await session.release();
 				return { transfer: [], reply: {} };
 			}
 			const handle = nextSession++;
 			sessions.set(handle, session);
+			if (bytes) sessionBytes.set(handle, bytes);
 			return { transfer: [], reply: { handle, inputNames: session.inputNames, outputNames: session.outputNames } };
 		}
 		case 'run': {
@@ -62,6 +131,7 @@ async function handle(request) {
 			const session = sessions.get(request.handle);
 			sessions.delete(request.handle);
 			if (session) await session.release();
+			sessionBytes.delete(request.handle);
 			return { transfer: [], reply: {} };
 		}
 	}
@@ -77,13 +147,36 @@ parentPort.on('message', (request) => {
 				parentPort.postMessage({ id: request.id, ...reply });
 			}
 		},
-		(error) => parentPort.postMessage({ id: request.id, error: String(error && error.message ? error.message : error) }),
+		(error) =>
+			parentPort.postMessage({
+				id: request.id,
+				error: String(error && error.message ? error.message : error),
+				...(error instanceof IntegrityError ? { integrity: true } : {}),
+			}),
 	);
 });
 `;
 
+/**
+ * A model for ONNX Runtime: a file's path, its bytes, or a graph cached in ORT format and laid out by
+ * lib/models/ortFormat.ts, which the thread reads, checks and runs in place (its weights are not copied out
+ * of the file's bytes).
+ */
+export type ThreadModel = string | Uint8Array | CheckedOrtFile;
+
+export interface CheckedOrtFile {
+	checkedOrtFile: {
+		path: string;
+		/** SHA-256 of the bytes in `ranges`, in order. */
+		sha256: string;
+		size: number;
+		/** [start, end) of each range of bytes in use, ascending. */
+		ranges: Array<[number, number]>;
+	};
+}
+
 type Request =
-	| { kind: 'create'; model: string | Uint8Array; options: ort.InferenceSession.SessionOptions; releaseAtOnce?: boolean }
+	| { kind: 'create'; model: ThreadModel; options: ort.InferenceSession.SessionOptions; releaseAtOnce?: boolean }
 	| { kind: 'run'; handle: number; feeds: Record<string, TensorMessage>; fetches: readonly string[] }
 	| { kind: 'release'; handle: number };
 
@@ -98,6 +191,8 @@ interface Reply {
 	error?: string;
 	/** Why onnxruntime-node could not be loaded at all. */
 	runtimeError?: string;
+	/** The error is a checked file that is not what its manifest says. */
+	integrity?: true;
 	handle?: number;
 	inputNames?: string[];
 	outputNames?: string[];
@@ -157,6 +252,7 @@ class InferenceThread {
 		if (this.pending.size === 0) this.worker.unref();
 		if (!waiting) return;
 		if (reply.runtimeError !== undefined) waiting.reject(runtimeUnavailable(reply.runtimeError));
+		else if (reply.integrity) waiting.reject(new CutoutError('model_integrity', reply.error ?? 'model file damaged'));
 		else if (reply.error !== undefined) waiting.reject(new Error(reply.error));
 		else waiting.resolve(reply);
 	}
@@ -205,8 +301,8 @@ class ThreadSession implements InferenceSession {
 	}
 }
 
-/** A session on the inference thread, from a model file's path or its bytes (copied to the thread). */
-export async function createThreadSession(model: string | Uint8Array, options: ort.InferenceSession.SessionOptions): Promise<InferenceSession> {
+/** A session on the inference thread (bytes are copied to it). */
+export async function createThreadSession(model: ThreadModel, options: ort.InferenceSession.SessionOptions): Promise<InferenceSession> {
 	const owner = inferenceThread();
 	const reply = await owner.ask({ kind: 'create', model, options });
 	return new ThreadSession(owner, reply.handle!, reply.inputNames!, reply.outputNames!);

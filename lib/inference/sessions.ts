@@ -3,9 +3,17 @@ import * as ort from 'onnxruntime-common';
 import { CutoutError } from '../errors';
 import type { ModelWeights } from '../models/weights';
 import { intraOpThreadCount } from './cpuCores';
-import { createThreadSession, type InferenceSession, loadAndRelease, onInferenceThreadLost, stopInferenceThread } from './inferenceThread';
+import {
+	type CheckedOrtFile,
+	createThreadSession,
+	type InferenceSession,
+	loadAndRelease,
+	onInferenceThreadLost,
+	stopInferenceThread,
+	type ThreadModel,
+} from './inferenceThread';
 
-export type { InferenceSession } from './inferenceThread';
+export type { CheckedOrtFile, InferenceSession } from './inferenceThread';
 
 /**
  * One ONNX session per model per process, created on first use and shared by every item and execution.
@@ -62,24 +70,33 @@ export function sessionOptions(env: NodeJS.ProcessEnv = process.env): ort.Infere
 export const ORT_VERSION: string = ort.env.versions.common;
 
 /**
- * Lets ONNX Runtime optimise a graph up to `level` and save the result to `path`; the session is only a
- * means to that end and is released at once. Errors only in ORT's log: at level 'all' it warns that the file
+ * Lets ONNX Runtime optimise a graph up to `level` and save the result to `path` as ONNX or in ORT's own format
+ * (a flatbuffer whose weights a later session can use where they lie: see openSession); the session is only
+ * a means to that end and is released at once. Errors only in ORT's log: at level 'all' it warns that the file
  * is tied to this CPU, which the caller keys it by (lib/models/layoutFingerprint.ts).
  */
 export async function writeOptimizedGraph(
 	graph: Uint8Array,
 	path: string,
 	level: ort.InferenceSession.SessionOptions['graphOptimizationLevel'],
+	format: 'ONNX' | 'ORT',
 ): Promise<void> {
-	const options = { ...sessionOptions(), graphOptimizationLevel: level, optimizedModelFilePath: path, logSeverityLevel: 3 as const };
+	const options = {
+		...sessionOptions(),
+		graphOptimizationLevel: level,
+		optimizedModelFilePath: path,
+		logSeverityLevel: 3 as const,
+		extra: { session: { save_model_format: format } },
+	};
 	await loadAndRelease(graph, options);
 }
 
-export async function openSession(key: string, weights: ModelWeights): Promise<InferenceSession> {
+export async function openSession(key: string, weights: ModelWeights | CheckedOrtFile): Promise<InferenceSession> {
+	const model: ThreadModel = 'path' in weights ? weights.path : 'bytes' in weights ? weights.bytes : weights;
 	try {
-		return await createThreadSession('path' in weights ? weights.path : weights.bytes, sessionOptions());
+		return await createThreadSession(model, sessionOptions());
 	} catch (error) {
-		// Already says what is wrong (ONNX Runtime itself cannot load here).
+		// Already says what is wrong (ONNX Runtime itself cannot load here, a checked file is damaged).
 		if (error instanceof CutoutError) throw error;
 		throw new CutoutError(
 			'model_unavailable',

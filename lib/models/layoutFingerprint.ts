@@ -24,7 +24,7 @@ let fingerprint: Promise<string> | undefined;
 async function probeFingerprint(): Promise<string> {
 	const path = join(tmpdir(), `cutout-layout-probe-${process.pid}-${randomBytes(4).toString('hex')}.onnx`);
 	try {
-		await writeOptimizedGraph(probeGraph(), path, 'all');
+		await writeOptimizedGraph(probeGraph(), path, 'all', 'ONNX');
 		const hash = createHash('sha256');
 		for (const part of withoutNames(await readFile(path))) hash.update(part);
 		return hash.digest('hex');

@@ -1,10 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { Worker } from 'node:worker_threads';
+import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 
-import { ORT_VERSION, writeOptimizedGraph } from '../inference/sessions';
+import { CutoutError } from '../errors';
+import { type CheckedOrtFile, ORT_VERSION, writeOptimizedGraph } from '../inference/sessions';
 import { layoutFingerprint } from './layoutFingerprint';
+import { alignInitializerData, type AlignedOrtModel } from './ortFormat';
 import type { ModelWeights } from './weights';
 
 /**
@@ -18,6 +19,11 @@ import type { ModelWeights } from './weights';
  * 'extended' file needs, costs ≈ 0.3 s per start and leaves ≈ 230 MB of freed weight copies in the process
  * heap that the allocator does not give back (ISNet: 478 MB resident after loading, against 250 MB from the
  * 'all' file). Workers on different machines sharing a models folder each keep their own file.
+ *
+ * It is saved in ORT's own format, laid out with every weight 64-byte aligned (ortFormat.ts), which a session
+ * runs with its weights left where the file's bytes lie (ORT's use_ort_model_bytes_for_initializers): an ONNX
+ * file is parsed and every weight copied out of the parse, touching twice the weights' size in fresh memory
+ * (bench/RESULTS.md has the figures).
  *
  * A cache file is only ever used when its manifest names this source, this ORT and this converter, and its
  * size and SHA-256 match the manifest; anything else (truncated, foreign, stale) is rebuilt. Writes go to a
@@ -47,13 +53,13 @@ export interface GraphSource<Session> {
 	derived?: { name: string; key: string };
 	/** Produces the graph to optimise (the widened model), called only when the cache cannot be used. */
 	build: () => Promise<Uint8Array>;
-	/** Opens a session on a graph; `release` undoes it when the file it read fails its check. */
-	open: (weights: ModelWeights) => Promise<Session>;
-	release: (session: Session) => Promise<void>;
+	/** Opens a session on a graph: the source's, or the cached file, which the session checks as it reads it. */
+	open: (weights: ModelWeights | CheckedOrtFile) => Promise<Session>;
 }
 
 interface CacheKey {
-	format: 1;
+	/** 2: ORT format, weights used in place (1 was ONNX, its weights copied out at every load). */
+	format: 2;
 	modelId: string;
 	sourceSha256: string;
 	ortVersion: string;
@@ -68,7 +74,10 @@ interface CacheKey {
 interface Manifest extends CacheKey {
 	file: string;
 	bytes: number;
+	/** SHA-256 of the bytes in `ranges`, in order. */
 	sha256: string;
+	/** [start, end) of the bytes in use (lib/models/ortFormat.ts): the rest of the file is holes. */
+	ranges: Array<[number, number]>;
 }
 
 export type CacheOutcome = 'hit' | 'built' | 'unwritable';
@@ -86,7 +95,7 @@ export function cacheDir(modelsDir: string, modelId: string, derivedName?: strin
 
 export async function openOptimizedGraph<Session>(modelsDir: string, source: GraphSource<Session>): Promise<OptimizedSession<Session>> {
 	const key: CacheKey = {
-		format: 1,
+		format: 2,
 		modelId: source.modelId,
 		sourceSha256: source.sourceSha256,
 		ortVersion: ORT_VERSION,
@@ -103,20 +112,22 @@ export async function openOptimizedGraph<Session>(modelsDir: string, source: Gra
 	if ('session' in cached) return { session: cached.session, outcome: 'hit' };
 
 	const graph = await source.build();
-	let optimized: Buffer;
+	let written: CheckedOrtFile;
 	try {
-		optimized = await writeCache(dir, keyName, manifestPath, key, graph);
+		written = await writeCache(dir, keyName, manifestPath, key, graph);
 	} catch {
 		// A read-only or full models folder costs time on every start, not correctness: run uncached.
 		return { session: await source.open({ bytes: graph }), outcome: 'unwritable', rejected: cached.rejected };
 	}
-	return { session: await source.open({ bytes: optimized }), outcome: 'built', rejected: cached.rejected };
+	// Read back like any later process does, so the weights stay in the file's bytes instead of a copy. A
+	// writer racing on the same key may have replaced ours meanwhile (and removed it): then the graph itself.
+	const session = await source.open(written).catch(() => source.open({ bytes: graph }));
+	return { session, outcome: 'built', rejected: cached.rejected };
 }
 
 /**
- * The cached graph's session, or why there is none. ORT reads the file while another thread hashes it (the
- * load blocks this thread, and the hash would add a third to it); the session is returned only once the
- * hash matches, so an unchecked graph is never run.
+ * The cached graph's session, or why there is none. The inference thread reads the file and checks its
+ * SHA-256 before ONNX Runtime sees it, so an unchecked graph is never run.
  */
 async function openCached<Session>(
 	dir: string,
@@ -136,38 +147,76 @@ async function openCached<Session>(
 	const path = join(dir, manifest.file);
 	const size = (await stat(path).catch(() => undefined))?.size;
 	if (size !== manifest.bytes) return { rejected: size === undefined ? 'cache file missing' : `cache file has ${size} bytes, not ${manifest.bytes}` };
+	if (!validRanges(manifest.ranges, size)) return { rejected: 'manifest names no valid byte ranges' };
 
-	const digest = sha256OfFileOffThread(path);
-	const opened = await source.open({ path }).then(
-		(session) => ({ session }),
-		(error: Error) => ({ error }),
-	);
-	const matches = (await digest.catch(() => undefined)) === manifest.sha256;
-	if ('session' in opened && matches) return opened;
-	if ('session' in opened) await source.release(opened.session);
-	return { rejected: matches ? `ONNX Runtime could not load it: ${'error' in opened ? opened.error.message : ''}` : 'cache file SHA-256 differs from its manifest' };
+	try {
+		return { session: await source.open({ checkedOrtFile: { path, sha256: manifest.sha256, size, ranges: manifest.ranges } }) };
+	} catch (error) {
+		if (error instanceof CutoutError && error.code === 'model_integrity') return { rejected: 'cache file SHA-256 differs from its manifest' };
+		return { rejected: `ONNX Runtime could not load it: ${(error as Error).message}` };
+	}
 }
 
-async function writeCache(dir: string, keyName: string, manifestPath: string, key: CacheKey, graph: Uint8Array): Promise<Buffer> {
+async function writeCache(dir: string, keyName: string, manifestPath: string, key: CacheKey, graph: Uint8Array): Promise<CheckedOrtFile> {
 	await mkdir(dir, { recursive: true });
 	const unique = `${process.pid}-${randomBytes(4).toString('hex')}`;
-	const partial = join(dir, `${keyName}-${unique}.onnx${PARTIAL_SUFFIX}`);
+	const saved = join(dir, `${keyName}-${unique}.ort-saved${PARTIAL_SUFFIX}`);
+	const partial = join(dir, `${keyName}-${unique}.ort${PARTIAL_SUFFIX}`);
 	try {
-		await writeOptimizedGraph(graph, partial, OPTIMIZATION_LEVEL);
-		const bytes = await readFile(partial);
-		const digest = sha256(bytes);
+		await writeOptimizedGraph(graph, saved, OPTIMIZATION_LEVEL, 'ORT');
+		const layout = laidOut(await readFile(saved));
+		await writePieces(partial, layout);
+		const hash = createHash('sha256');
+		for (const piece of layout.pieces) hash.update(piece.bytes);
+		const digest = hash.digest('hex');
 		// Named by content: writers racing on one key each rename their own file; the manifest renamed last wins.
-		const file = `${keyName}-${digest.slice(0, 16)}.onnx`;
+		const file = `${keyName}-${digest.slice(0, 16)}.ort`;
 		await rename(partial, join(dir, file));
-		const manifest: Manifest = { ...key, file, bytes: bytes.length, sha256: digest };
+		const ranges = layout.pieces.map(({ at, bytes }): [number, number] => [at, at + bytes.length]);
+		const manifest: Manifest = { ...key, file, bytes: layout.size, sha256: digest, ranges };
 		const manifestPartial = `${manifestPath}-${unique}${PARTIAL_SUFFIX}`;
-		await writeFile(manifestPartial, JSON.stringify(manifest, null, '\t'));
+		await writeFile(manifestPartial, JSON.stringify(manifest));
 		await rename(manifestPartial, manifestPath);
 		await removeStale(dir, `${keyName}.json`, file, key);
-		return bytes;
+		return { checkedOrtFile: { path: join(dir, file), sha256: digest, size: layout.size, ranges } };
 	} finally {
-		await rm(partial, { force: true });
+		await Promise.all([rm(saved, { force: true }), rm(partial, { force: true })]);
 	}
+}
+
+/** ORT's file with its weights aligned, or as ORT wrote it if a later ORT's layout is not understood. */
+function laidOut(file: Buffer): AlignedOrtModel {
+	try {
+		return alignInitializerData(file);
+	} catch {
+		return { size: file.length, pieces: [{ at: 0, bytes: file }] };
+	}
+}
+
+/** Writes each piece at its offset; what lies between them is never written (a hole, where the file system has them). */
+async function writePieces(path: string, layout: AlignedOrtModel): Promise<void> {
+	const file = await open(path, 'w');
+	try {
+		for (const { at, bytes } of layout.pieces) {
+			for (let done = 0; done < bytes.length; ) done += (await file.write(bytes, done, bytes.length - done, at + done)).bytesWritten;
+		}
+	} finally {
+		await file.close();
+	}
+}
+
+/** Ascending, non-overlapping [start, end) pairs of integers within the file. */
+function validRanges(ranges: unknown, size: number): ranges is Array<[number, number]> {
+	if (!Array.isArray(ranges) || ranges.length === 0) return false;
+	let previousEnd = 0;
+	for (const range of ranges as unknown[]) {
+		if (!Array.isArray(range) || range.length !== 2) return false;
+		const [start, end] = range as unknown[];
+		if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end)) return false;
+		if ((start as number) < previousEnd || (end as number) <= (start as number) || (end as number) > size) return false;
+		previousEnd = end as number;
+	}
+	return true;
 }
 
 /**
@@ -193,33 +242,3 @@ async function removeStale(dir: string, manifestName: string, current: string, k
 	}
 }
 
-/**
- * A worker thread reads the file through SHA-256, so the hash runs on the second core. One reused 1 MB
- * buffer: a read stream's fresh chunks wait for the worker's garbage collector and held +35 MB while the
- * 170 MB graph went through.
- */
-function sha256OfFileOffThread(path: string): Promise<string> {
-	const script = `
-		const { createHash } = require('node:crypto');
-		const { closeSync, openSync, readSync } = require('node:fs');
-		const { parentPort, workerData } = require('node:worker_threads');
-		const hash = createHash('sha256');
-		const chunk = Buffer.allocUnsafe(1 << 20);
-		const file = openSync(workerData, 'r');
-		try {
-			for (let read; (read = readSync(file, chunk, 0, chunk.length, null)) > 0; ) hash.update(chunk.subarray(0, read));
-		} finally {
-			closeSync(file);
-		}
-		parentPort.postMessage(hash.digest('hex'));`;
-	return new Promise((resolve, reject) => {
-		const worker = new Worker(script, { eval: true, workerData: path });
-		worker.once('message', resolve);
-		worker.once('error', reject);
-		worker.once('exit', (code) => reject(new Error(`hash worker exited with code ${code}`)));
-	});
-}
-
-function sha256(bytes: Uint8Array): string {
-	return createHash('sha256').update(bytes).digest('hex');
-}

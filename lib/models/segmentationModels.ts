@@ -130,7 +130,6 @@ async function openCachedGraph(
 		derived,
 		build,
 		open: (weights) => openSession(model.id, weights),
-		release: (session) => session.release(),
 	});
 	return session;
 }

@@ -152,7 +152,7 @@ describe('static int8 quantisation (QDQ)', () => {
 
 		const dir = await mkdtemp(join(tmpdir(), 'cutout-quantize-'));
 		try {
-			await writeOptimizedGraph(int8, join(dir, 'optimized.onnx'), 'all');
+			await writeOptimizedGraph(int8, join(dir, 'optimized.onnx'), 'all', 'ONNX');
 			const ops = decodeModel(await readFile(join(dir, 'optimized.onnx'))).nodes.map((node) => node.opType);
 			expect(ops.filter((op) => op === 'QLinearConv')).toHaveLength(2);
 			expect(ops).not.toContain('Relu');
