@@ -23,6 +23,8 @@ const LENGTH_BYTES = 4;
 const INFERENCE_SESSION_MODEL = 1;
 const MODEL_GRAPH = 7;
 const GRAPH_INITIALIZERS = 0;
+const GRAPH_NODES = 2;
+const NODE_OP_TYPE = 5;
 const TENSOR_RAW_DATA = 4;
 
 export interface AlignedOrtModel {
@@ -35,10 +37,7 @@ export interface AlignedOrtModel {
 /** Throws when the bytes are not an ORT-format model this reader understands. */
 export function alignInitializerData(file: Buffer): AlignedOrtModel {
 	const reader = new FlatBufferReader(file);
-	if (file.length < 8 || file.toString('latin1', 4, 8) !== 'ORTM') throw new Error('not an ORT-format model (no ORTM identifier)');
-	const session = reader.reference(0);
-	const model = reader.referenceField(session, INFERENCE_SESSION_MODEL);
-	const graph = model === undefined ? undefined : reader.referenceField(model, MODEL_GRAPH);
+	const graph = mainGraph(reader, file);
 	const initializers = graph === undefined ? undefined : reader.referenceField(graph, GRAPH_INITIALIZERS);
 	if (initializers === undefined) return { size: file.length, pieces: [{ at: 0, bytes: file }] };
 
@@ -72,6 +71,24 @@ export function alignInitializerData(file: Buffer): AlignedOrtModel {
 	return { size: last.to + (last.end - last.from), pieces };
 }
 
+/** The operator of each node of the main graph, in order: what ORT's optimisations made of a graph. */
+export function graphOpTypes(file: Buffer): string[] {
+	const reader = new FlatBufferReader(file);
+	const graph = mainGraph(reader, file);
+	const nodes = graph === undefined ? undefined : reader.referenceField(graph, GRAPH_NODES);
+	if (nodes === undefined) return [];
+	return Array.from({ length: reader.uint32(nodes) }, (_, i) => {
+		const opType = reader.referenceField(reader.reference(nodes + LENGTH_BYTES + 4 * i), NODE_OP_TYPE);
+		return opType === undefined ? '' : reader.string(opType);
+	});
+}
+
+function mainGraph(reader: FlatBufferReader, file: Buffer): number | undefined {
+	if (file.length < 8 || file.toString('latin1', 4, 8) !== 'ORTM') throw new Error('not an ORT-format model (no ORTM identifier)');
+	const model = reader.referenceField(reader.reference(0), INFERENCE_SESSION_MODEL);
+	return model === undefined ? undefined : reader.referenceField(model, MODEL_GRAPH);
+}
+
 function roundUp(value: number, multiple: number): number {
 	return Math.ceil(value / multiple) * multiple;
 }
@@ -89,6 +106,13 @@ class FlatBufferReader {
 	uint32(position: number): number {
 		this.check(position + 4);
 		return this.bytes.readUInt32LE(position);
+	}
+
+	/** A string: its uint32 length, then its UTF-8 bytes. */
+	string(position: number): string {
+		const end = position + LENGTH_BYTES + this.uint32(position);
+		this.check(end);
+		return this.bytes.toString('utf8', position + LENGTH_BYTES, end);
 	}
 
 	/** Where the unsigned offset stored at `position` points (offsets count from where they are stored). */

