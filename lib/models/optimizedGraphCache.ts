@@ -5,7 +5,7 @@ import { basename, join } from 'node:path';
 import { CutoutError } from '../errors';
 import { type CheckedOrtFile, ORT_VERSION, writeOptimizedGraph } from '../inference/sessions';
 import { layoutFingerprint } from './layoutFingerprint';
-import { alignInitializerData, type AlignedOrtModel } from './ortFormat';
+import { alignInitializerData, type AlignedOrtModel, asWritten } from './ortFormat';
 import type { ModelWeights } from './weights';
 
 /**
@@ -189,7 +189,7 @@ function laidOut(file: Buffer): AlignedOrtModel {
 	try {
 		return alignInitializerData(file);
 	} catch {
-		return { size: file.length, pieces: [{ at: 0, bytes: file }] };
+		return asWritten(file);
 	}
 }
 

@@ -39,7 +39,7 @@ export function alignInitializerData(file: Buffer): AlignedOrtModel {
 	const reader = new FlatBufferReader(file);
 	const graph = mainGraph(reader, file);
 	const initializers = graph === undefined ? undefined : reader.referenceField(graph, GRAPH_INITIALIZERS);
-	if (initializers === undefined) return { size: file.length, pieces: [{ at: 0, bytes: file }] };
+	if (initializers === undefined) return asWritten(file);
 
 	const patched = Buffer.from(file);
 	const moved: Array<{ from: number; end: number; to: number }> = [];
@@ -56,7 +56,7 @@ export function alignInitializerData(file: Buffer): AlignedOrtModel {
 		patched.writeUInt32LE(to - rawDataField, rawDataField);
 		tail = roundUp(to + (end - vector), ALIGNMENT);
 	}
-	if (moved.length === 0) return { size: file.length, pieces: [{ at: 0, bytes: file }] };
+	if (moved.length === 0) return asWritten(file);
 
 	const pieces: AlignedOrtModel['pieces'] = [];
 	let kept = 0;
@@ -69,6 +69,11 @@ export function alignInitializerData(file: Buffer): AlignedOrtModel {
 	for (const { from, end, to } of moved) pieces.push({ at: to, bytes: file.subarray(from, end) });
 	const last = moved[moved.length - 1];
 	return { size: last.to + (last.end - last.from), pieces };
+}
+
+/** The file as ORT wrote it, one piece: what a graph without initializers, or one not understood, is cached as. */
+export function asWritten(file: Buffer): AlignedOrtModel {
+	return { size: file.length, pieces: [{ at: 0, bytes: file }] };
 }
 
 /** The operator of each node of the main graph, in order: what ORT's optimisations made of a graph. */
