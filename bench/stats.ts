@@ -10,14 +10,26 @@ export function median(values: number[]): number {
 
 /** Runs `task` once to warm up, then `repetitions` times; returns the median wall time in ms. */
 export async function medianMs(task: () => Promise<unknown>, repetitions: number): Promise<number> {
+	return (await medianCost(task, repetitions)).ms;
+}
+
+/**
+ * As medianMs, with the median CPU time of a run too: every thread of this process (the inference thread,
+ * libuv's pool, libvips' workers, the garbage collector's helpers).
+ */
+export async function medianCost(task: () => Promise<unknown>, repetitions: number): Promise<{ ms: number; cpuMs: number }> {
 	await task();
 	const times: number[] = [];
+	const cpuTimes: number[] = [];
 	for (let i = 0; i < repetitions; i++) {
+		const cpu = process.cpuUsage();
 		const started = performance.now();
 		await task();
 		times.push(performance.now() - started);
+		const used = process.cpuUsage(cpu);
+		cpuTimes.push((used.user + used.system) / 1000);
 	}
-	return median(times);
+	return { ms: median(times), cpuMs: median(cpuTimes) };
 }
 
 export interface ResultRow {
