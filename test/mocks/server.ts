@@ -139,11 +139,11 @@ export class MockProviderServer {
 			const refusal = this.overLimit(this.rateLimit, arrivedAt);
 			if (refusal) return send(res, refusal);
 		}
-		if (this.latencyMs) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
+		if (this.latencyMs && !(await stillThereAfter(this.latencyMs, res))) return;
 		const queuedIndex = this.queued.findIndex((entry) => entry.path.test(request.path));
 		if (queuedIndex >= 0) {
 			const [{ fault }] = this.queued.splice(queuedIndex, 1);
-			if (fault.delayMs) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+			if (fault.delayMs && !(await stillThereAfter(fault.delayMs, res))) return;
 			if (fault.reset) return resetMidBody(res, fault);
 			if (fault.status !== undefined) return send(res, fault);
 		}
@@ -188,6 +188,25 @@ export function send(res: ServerResponse, response: MockResponse): void {
 	}
 	res.writeHead(status, headers);
 	res.end(body);
+}
+
+/**
+ * Resolves after `ms` with true, or with false as soon as the client hangs up or the mock stops: a slow
+ * fault's client (timed out, cancelled) often goes first, and a timer left running would keep the test
+ * process alive after its last test.
+ */
+function stillThereAfter(ms: number, res: ServerResponse): Promise<boolean> {
+	return new Promise((resolve) => {
+		const gone = () => {
+			clearTimeout(timer);
+			resolve(false);
+		};
+		const timer = setTimeout(() => {
+			res.off('close', gone);
+			resolve(true);
+		}, ms);
+		res.once('close', gone);
+	});
 }
 
 function resetMidBody(res: ServerResponse, fault: Fault): void {
