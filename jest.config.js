@@ -7,6 +7,8 @@ module.exports = {
 	// that take minutes are named *.slow.test.ts and run by `npm run test:slow` (jest.slow.config.js).
 	testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/e2e/', '\\.slow\\.test\\.ts$'],
 	transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }] },
+	// Each test file's inference thread and its ONNX sessions go when the file is done (the file says why).
+	setupFilesAfterEnv: ['<rootDir>/test/helpers/stopInferenceThread.ts'],
 	// The Node-RED nodes (plain JS) require('../core'), the core compiled by `npm run build:node-red`; under
 	// jest they get the TypeScript source instead, so `npm install && npm test` needs no build step.
 	moduleNameMapper: { '^\\.\\./core$': '<rootDir>/lib/index.ts' },
