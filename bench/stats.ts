@@ -15,13 +15,19 @@ export async function medianMs(task: () => Promise<unknown>, repetitions: number
 
 /**
  * As medianMs, with the median CPU time of a run too: every thread of this process (the inference thread,
- * libuv's pool, libvips' workers, the garbage collector's helpers).
+ * libuv's pool, libvips' workers, the garbage collector's helpers). `between`, if given, runs untimed before
+ * each timed run: a baseline measured in turn with the task, so that the machine's drift weighs on both alike.
  */
-export async function medianCost(task: () => Promise<unknown>, repetitions: number): Promise<{ ms: number; cpuMs: number }> {
+export async function medianCost(
+	task: () => Promise<unknown>,
+	repetitions: number,
+	between?: () => Promise<unknown>,
+): Promise<{ ms: number; cpuMs: number }> {
 	await task();
 	const times: number[] = [];
 	const cpuTimes: number[] = [];
 	for (let i = 0; i < repetitions; i++) {
+		await between?.();
 		const cpu = process.cpuUsage();
 		const started = performance.now();
 		await task();
