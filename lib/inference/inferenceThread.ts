@@ -36,23 +36,38 @@ class IntegrityError extends Error {}
 /**
  * A cached ORT-format graph (lib/models/ortFormat.ts), checked against the SHA-256 its manifest gives before
  * ORT sees it, so the hash covers the very bytes that run. Only the ranges in use are read, into memory whose
- * start is page-aligned, so the weights keep the 64-byte alignment they have in the file. Read as two halves
- * at once: a fresh buffer's pages are faulted in by the thread that first writes them, which is most of a
- * read's time on a VM (about 13 µs a page here), so two of libuv's threads take 0.39-0.46 s for ISNet's
- * 176 MB against 0.66-0.69 s for one. Hashing them takes 0.44 s, mostly this thread's own first touch of
- * each page, which the first run would otherwise pay: hashing on another thread meanwhile gave the same load
- * plus first run (2.8-3.2 s, bench/RESULTS.md).
+ * start is page-aligned, so the weights keep the 64-byte alignment they have in the file. A fresh buffer's
+ * pages are faulted in by the thread that first writes them, which is most of a read's time on a VM (about
+ * 13 µs a page here), and this thread's first read of each page costs several µs more again, so the work is
+ * spread over three threads: two of libuv's read the file's pieces in order, two at a time, while this one
+ * hashes each piece as soon as it is in. ISNet's 176 MB: 0.54-0.57 s, against 0.62-0.66 s reading in two
+ * halves and then hashing (bench/RESULTS.md).
  */
 async function readCheckedFile({ path, sha256, size, ranges }) {
 	const file = await open(path);
+	const reads = [];
 	try {
 		const bytes = pageAligned(size);
-		await Promise.all(halves(ranges).map((half) => readRanges(file, bytes, half)));
+		const parts = pieces(ranges);
 		const hash = createHash('sha256');
-		for (const [start, end] of ranges) hash.update(bytes.subarray(start, end));
+		const readPart = (index) => {
+			if (index >= parts.length) return;
+			const read = readRange(file, bytes, parts[index]);
+			// Awaited in turn below; until then a failure must not count as unhandled.
+			read.catch(() => {});
+			reads.push(read);
+		};
+		readPart(0);
+		readPart(1);
+		for (const [index, [start, end]] of parts.entries()) {
+			await reads[index];
+			readPart(index + 2);
+			hash.update(bytes.subarray(start, end));
+		}
 		if (hash.digest('hex') !== sha256) throw new IntegrityError(path + ' does not match the SHA-256 its manifest gives');
 		return bytes;
 	} finally {
+		await Promise.allSettled(reads);
 		await file.close();
 	}
 }
@@ -64,26 +79,20 @@ function pageAligned(size) {
 		return Buffer.allocUnsafeSlow(size);
 	}
 }
-/** The ranges cut into two lists of (nearly) the same number of bytes. */
-function halves(ranges) {
-	const half = Math.ceil(ranges.reduce((bytes, [start, end]) => bytes + end - start, 0) / 2);
-	const lists = [[], []];
-	let before = 0;
+/** The ranges cut into pieces of at most 8 MiB, in order: small enough that hashing trails reading closely. */
+function pieces(ranges) {
+	const list = [];
 	for (const [start, end] of ranges) {
-		const cut = Math.min(end, Math.max(start, start + half - before));
-		if (cut > start) lists[0].push([start, cut]);
-		if (end > cut) lists[1].push([cut, end]);
-		before += end - start;
+		for (let at = start; at < end; at += PIECE_BYTES) list.push([at, Math.min(end, at + PIECE_BYTES)]);
 	}
-	return lists;
+	return list;
 }
-async function readRanges(file, bytes, ranges) {
-	for (const [start, end] of ranges) {
-		for (let at = start; at < end; ) {
-			const { bytesRead } = await file.read(bytes, at, Math.min(end - at, 1 << 26), at);
-			if (bytesRead === 0) throw new IntegrityError('the file ended before byte ' + end);
-			at += bytesRead;
-		}
+const PIECE_BYTES = 8 << 20;
+async function readRange(file, bytes, [start, end]) {
+	for (let at = start; at < end; ) {
+		const { bytesRead } = await file.read(bytes, at, end - at, at);
+		if (bytesRead === 0) throw new IntegrityError('the file ended before byte ' + end);
+		at += bytesRead;
 	}
 }
 /** ORT's session options for a model held in place: no copy of the file's bytes, nor of its weights. */

